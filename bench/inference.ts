@@ -1,0 +1,129 @@
+/**
+ * Inference speed on this machine: per-stage and end-to-end medians (warm and cold), and
+ * throughput with concurrent requests. Prints figures; asserts nothing.
+ *
+ *   npm run bench:inference            (add -- --runs 60 --seconds 15 to change the effort)
+ *
+ * The two inputs are ~1000x1500 JPEG "selfies" (quality 90) cut from the pinned sample
+ * photos, so the benchmark needs nothing beyond `npm install`.
+ */
+import { spawnSync } from "node:child_process";
+import { parseArgs } from "node:util";
+import sharp from "sharp";
+import { analyzeFaces, compareFaces } from "@/lib/inference";
+import { warmUp } from "@/lib/inference/warm-up";
+import { samplePhoto } from "@/lib/inference/testing/photos";
+
+const { values } = parseArgs({
+  options: { runs: { type: "string", default: "40" }, seconds: { type: "string", default: "10" }, "cold-runs": { type: "string", default: "5" }, "cold-child": { type: "boolean", default: false } },
+});
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+const p95 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * 0.95))];
+const fmt = (v: number) => v.toFixed(1).padStart(7);
+
+/** A 1000x1500 portrait JPEG around the n-th face (left to right) of a sample photo. */
+async function selfie(file: string, nth: number): Promise<Buffer> {
+  const photo = samplePhoto(file);
+  const analysis = await analyzeFaces(photo, { liveness: false });
+  const face = [...analysis.faces].sort((a, b) => a.box.x1 - b.box.x1)[nth];
+  const meta = await sharp(photo).metadata();
+  // 2:3 window, 2.6 face heights tall, centred on the face, kept inside the photo.
+  const h = Math.min(meta.height!, Math.round((face.box.y2 - face.box.y1) * 2.6));
+  const w = Math.round((h * 2) / 3);
+  const cx = (face.box.x1 + face.box.x2) / 2, cy = (face.box.y1 + face.box.y2) / 2;
+  const left = Math.max(0, Math.min(meta.width! - w, Math.round(cx - w / 2)));
+  const top = Math.max(0, Math.min(meta.height! - h, Math.round(cy - h / 2.4)));
+  return sharp(photo).extract({ left, top, width: w, height: h }).resize(1000, 1500, { fit: "fill" }).jpeg({ quality: 90 }).toBuffer();
+}
+
+async function coldChild(): Promise<void> {
+  // Measured from process start: module loading, session creation, first compare.
+  const [a, b] = [await selfie("sample3.jpg", 0), await selfie("sample6.jpg", 1)];
+  const sinceStart = () => performance.now();
+  const before = sinceStart();
+  await compareFaces(a, b);
+  // The selfie cuts above also ran the detector once; report both figures.
+  process.stdout.write(JSON.stringify({ firstResultMs: sinceStart(), compareMs: sinceStart() - before }) + "\n");
+}
+
+async function main(): Promise<void> {
+  if (values["cold-child"]) return coldChild();
+  const runs = Number(values.runs);
+  const seconds = Number(values.seconds);
+
+  // Cold: a fresh process each time.
+  const cold: number[] = [];
+  for (let i = 0; i < Number(values["cold-runs"]); i++) {
+    const child = spawnSync(process.execPath, [...process.execArgv, process.argv[1], "--cold-child"], { encoding: "utf8" });
+    const line = child.stdout.trim().split("\n").pop() ?? "";
+    try {
+      cold.push(JSON.parse(line).firstResultMs);
+    } catch {
+      console.error(child.stderr);
+    }
+  }
+
+  const warmMs = await warmUp();
+  const a = await selfie("sample3.jpg", 0);
+  const b = await selfie("sample6.jpg", 1);
+  for (let i = 0; i < 5; i++) await compareFaces(a, b);
+
+  const stages: Record<string, number[]> = { decode: [], detect: [], landmarks: [], embed: [], liveness: [], analyze: [] };
+  const compare: number[] = [];
+  let similarity = 0;
+  for (let i = 0; i < runs; i++) {
+    const t = performance.now();
+    const r = await compareFaces(a, b);
+    compare.push(performance.now() - t);
+    similarity = r.similarity;
+    for (const side of [r.probe, r.reference]) {
+      for (const k of ["decode", "detect", "landmarks", "embed", "liveness"] as const) stages[k].push(side.timingsMs[k]);
+      stages.analyze.push(side.timingsMs.total);
+    }
+  }
+
+  const throughput: Record<number, number> = {};
+  for (const concurrency of [1, 2, 4]) {
+    let done = 0;
+    const until = performance.now() + seconds * 1000;
+    await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        while (performance.now() < until) {
+          await compareFaces(a, b);
+          done++;
+        }
+      }),
+    );
+    throughput[concurrency] = done / seconds;
+  }
+
+  console.log(`Vigil inference benchmark: two 1000x1500 JPEG selfies, liveness on both, ${runs} warm runs`);
+  console.log(`similarity of the two (different people): ${similarity.toFixed(3)}\n`);
+  console.log("stage (per image)       median     p95");
+  for (const [k, xs] of Object.entries(stages)) console.log(`${k.padEnd(20)} ${fmt(median(xs))} ${fmt(p95(xs))}`);
+  console.log(`\n1:1 compare, warm       ${fmt(median(compare))} ${fmt(p95(compare))}   ms`);
+  console.log(`session creation + warm-up (in process): ${warmMs.toFixed(0)} ms`);
+  console.log(`cold start to first result (fresh process, median of ${cold.length}): ${median(cold).toFixed(0)} ms  [${cold.map((c) => c.toFixed(0)).join(", ")}]`);
+  for (const [c, rate] of Object.entries(throughput)) console.log(`throughput, ${c} concurrent: ${rate.toFixed(1)} compares/s`);
+  console.log(
+    JSON.stringify({
+      compareMedianMs: +median(compare).toFixed(1),
+      compareP95Ms: +p95(compare).toFixed(1),
+      coldStartMedianMs: +median(cold).toFixed(0),
+      throughput,
+      stagesMedianMs: Object.fromEntries(Object.entries(stages).map(([k, xs]) => [k, +median(xs).toFixed(2)])),
+    }),
+  );
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,47 @@
+/**
+ * Domain errors with a stable code. Route handlers map an AppError onto the error shape
+ * of the endpoint being served (native or vendor-compatible); anything else is logged
+ * and answered with a generic 500 that leaks neither a stack nor the input.
+ */
+export const errorCodes = {
+  INVALID_REQUEST: 400,
+  INVALID_IMAGE: 400,
+  UNSUPPORTED_FORMAT: 415,
+  IMAGE_TOO_LARGE: 413,
+  IMAGE_TOO_SMALL: 422,
+  NO_FACE_FOUND: 422,
+  MULTIPLE_FACES: 422,
+  MODELS_UNAVAILABLE: 503,
+  INTERNAL: 500,
+} as const;
+
+export type ErrorCode = keyof typeof errorCodes;
+
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly httpStatus: number;
+  readonly details?: Record<string, unknown>;
+
+  constructor(code: ErrorCode, message: string, details?: Record<string, unknown>) {
+    super(message);
+    this.name = "AppError";
+    this.code = code;
+    this.httpStatus = errorCodes[code];
+    this.details = details;
+  }
+}
+
+export function isAppError(error: unknown): error is AppError {
+  return error instanceof AppError;
+}
+
+/** The native API's error body: `{ error: { code, message, details? } }`. */
+export function toErrorBody(error: unknown): { status: number; body: { error: { code: ErrorCode; message: string; details?: Record<string, unknown> } } } {
+  if (isAppError(error)) {
+    return {
+      status: error.httpStatus,
+      body: { error: { code: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) } },
+    };
+  }
+  return { status: 500, body: { error: { code: "INTERNAL", message: "Internal error. The request id is in the server log." } } };
+}

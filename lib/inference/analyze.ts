@@ -1,0 +1,177 @@
+import "server-only";
+import sharp from "sharp";
+import { AppError } from "@/lib/errors";
+import type { Box, Point } from "./geometry";
+import type { ImageFormat, ImageHeader, ImageInput, RgbImage } from "./image";
+import { decodeImage, readImageHeader, toImageBytes } from "./image";
+import { CONFIDENT_FACE_SCORE, detectBoxes, detectLandmarks, squareBox } from "./detect";
+import type { FaceQuality } from "./face";
+import { alignFace, cosineSimilarity, embedFace, measureQuality, selfieLiveness } from "./face";
+import { withModels, modelInfo } from "./models";
+
+/**
+ * Longest side of the first decode. Detection needs no more (its input is 320 x 240), and a
+ * JPEG at least three times larger is decoded straight to a half or a quarter by DCT scaling,
+ * which is where most of the decode time goes.
+ */
+const DETECT_SIDE = 480;
+/**
+ * Smallest face (side of its square, in decoded pixels) that the landmark, feature and
+ * liveness models get without a second, finer decode: about the 112 px the feature model sees.
+ */
+const MIN_MODEL_FACE = 112;
+
+export interface Face {
+  box: Box;
+  score: number;
+  /** Eye centres, nose tip, mouth corners, in pixels of the oriented input image. */
+  landmarks: Point[];
+}
+
+export interface SubjectFace extends Face {
+  embedding: Float32Array;
+  /** Probability the face is live; null when liveness was not asked for. */
+  liveness: number | null;
+  quality: FaceQuality;
+}
+
+export interface FaceAnalysis {
+  image: { width: number; height: number; format: ImageFormat; bytes: number; greyscale: boolean };
+  /** Every face found, highest score first. */
+  faces: Face[];
+  /** The face the checks are about: the highest-scoring one (ties within 0.02 go to the larger). */
+  subject: SubjectFace;
+  /** How many faces other than the subject scored at least 0.9. */
+  otherConfidentFaces: number;
+  models: Partial<Record<keyof typeof modelInfo, { id: string; version: string }>>;
+  timingsMs: { decode: number; detect: number; landmarks: number; embed: number; liveness: number; total: number };
+}
+
+export interface AnalyzeOptions {
+  /** Run selfie liveness on the subject (default true). */
+  liveness?: boolean;
+  /** Throw MULTIPLE_FACES when another confident face is present (default false). */
+  requireSingleFace?: boolean;
+}
+
+const ms = (start: number) => Math.round((performance.now() - start) * 100) / 100;
+
+/** Shrink factor that brings the longest side down to `side` (never enlarges). */
+function shrinkTo(header: ImageHeader, side: number): number {
+  return Math.max(1, Math.max(header.width, header.height) / side);
+}
+
+function scaleBox(b: Box, s: number): Box {
+  return { x1: b.x1 * s, y1: b.y1 * s, x2: b.x2 * s, y2: b.y2 * s };
+}
+
+/** Picks the subject: highest score, and of two within 0.02 of each other the larger face. */
+function pickSubject(faces: Array<{ box: Box; score: number }>): number {
+  let best = 0;
+  for (let i = 1; i < faces.length; i++) {
+    const a = faces[best], b = faces[i];
+    const area = (f: { box: Box }) => (f.box.x2 - f.box.x1) * (f.box.y2 - f.box.y1);
+    if (b.score > a.score + 0.02 || (Math.abs(b.score - a.score) <= 0.02 && area(b) > area(a))) best = i;
+  }
+  return best;
+}
+
+/**
+ * Reads an image and analyses its faces: detection of every face with landmarks, then for
+ * the subject an embedding, a quality report and (unless disabled) selfie liveness.
+ *
+ * Throws the image errors of `readImageHeader`, NO_FACE_FOUND, and MULTIPLE_FACES when
+ * `requireSingleFace` is set.
+ */
+export async function analyzeFaces(input: ImageInput, options: AnalyzeOptions = {}): Promise<FaceAnalysis> {
+  const started = performance.now();
+  const bytes = toImageBytes(input);
+  const header = await readImageHeader(bytes);
+  // Decode small for detection; most selfies need nothing finer.
+  const detectImage = await decodeImage(bytes, header, shrinkTo(header, DETECT_SIDE));
+  let decodeMs = ms(started);
+
+  return withModels(async (models) => {
+    let t = performance.now();
+    const detected = await detectBoxes(models, detectImage);
+    const detectMs = ms(t);
+    if (detected.length === 0) {
+      throw new AppError("NO_FACE_FOUND", "No face was found in the image.", { width: header.width, height: header.height });
+    }
+    const subjectIndex = pickSubject(detected);
+    const others = detected.filter((b, i) => i !== subjectIndex && b.score >= CONFIDENT_FACE_SCORE).length;
+    if (options.requireSingleFace && others > 0) {
+      throw new AppError("MULTIPLE_FACES", `Found ${others + 1} faces; the image must show exactly one.`, { faces: others + 1 });
+    }
+
+    // A subject too small in the detection decode is decoded again, finer, for the models.
+    const detectToOriginal = header.width / detectImage.width;
+    const subjectSideOriginal = (detected[subjectIndex].box.y2 - detected[subjectIndex].box.y1) * detectToOriginal;
+    let working = detectImage;
+    if (subjectSideOriginal / detectToOriginal < MIN_MODEL_FACE && detectToOriginal > 1) {
+      t = performance.now();
+      working = await decodeImage(bytes, header, Math.max(1, subjectSideOriginal / (MIN_MODEL_FACE * 1.5)));
+      decodeMs += ms(t);
+    }
+    const toOriginal = header.width / working.width;
+    const boxes = detected.map((d) => ({ ...d, box: scaleBox(d.box, detectToOriginal / toOriginal) }));
+
+    t = performance.now();
+    const marks: Array<{ five: Point[]; all: Point[] }> = [];
+    for (const b of boxes) marks.push(await detectLandmarks(models, working, b.box));
+    const landmarksMs = ms(t);
+
+    t = performance.now();
+    const subjectWorking = boxes[subjectIndex];
+    const subjectMarks = marks[subjectIndex].five;
+    const aligned = alignFace(working, subjectMarks);
+    const embedding = await embedFace(models, aligned);
+    const embedMs = ms(t);
+
+    t = performance.now();
+    const liveness = options.liveness === false ? null : await selfieLiveness(models, working, subjectWorking.box);
+    const livenessMs = options.liveness === false ? 0 : ms(t);
+
+    const toImage = (p: Point): Point => [p[0] * toOriginal, p[1] * toOriginal];
+    const faces: Face[] = boxes.map((b, i) => ({
+      box: scaleBox(b.box, toOriginal),
+      score: b.score,
+      landmarks: marks[i].five.map(toImage),
+    }));
+    const subjectSquare = squareBox(subjectWorking.box);
+    const quality = measureQuality(aligned, subjectMarks, (subjectSquare.y2 - subjectSquare.y1) * toOriginal);
+    // Report faces highest score first, with the subject first among equals.
+    const order = faces.map((_, i) => i).sort((a, b) => (a === subjectIndex ? -1 : b === subjectIndex ? 1 : faces[b].score - faces[a].score));
+    return {
+      image: { width: header.width, height: header.height, format: header.format, bytes: header.bytes, greyscale: header.channels <= 2 },
+      faces: order.map((i) => faces[i]),
+      subject: { ...faces[subjectIndex], embedding, liveness, quality },
+      otherConfidentFaces: others,
+      models: {
+        detect: modelInfo.detect,
+        landmark: modelInfo.landmark,
+        feature: modelInfo.feature,
+        ...(liveness === null ? {} : { liveness: modelInfo.liveness }),
+      },
+      timingsMs: { decode: decodeMs, detect: detectMs, landmarks: landmarksMs, embed: embedMs, liveness: livenessMs, total: ms(started) },
+    };
+  });
+}
+
+export interface FaceComparison {
+  /** Cosine similarity of the two subjects' embeddings, in [-1, 1]. */
+  similarity: number;
+  probe: FaceAnalysis;
+  reference: FaceAnalysis;
+  timingsMs: { total: number };
+}
+
+/** 1:1 comparison: analyses both images in parallel and compares their subjects. */
+export async function compareFaces(probe: ImageInput, reference: ImageInput, options: AnalyzeOptions = {}): Promise<FaceComparison> {
+  const started = performance.now();
+  const [a, b] = await Promise.all([analyzeFaces(probe, options), analyzeFaces(reference, options)]);
+  return { similarity: cosineSimilarity(a.subject.embedding, b.subject.embedding), probe: a, reference: b, timingsMs: { total: ms(started) } };
+}
+
+/** Limits libvips to one thread per operation: requests already run in parallel. */
+sharp.concurrency(1);

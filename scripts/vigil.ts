@@ -1,0 +1,152 @@
+/**
+ * Vigil's command line: `npm run vigil -- <command> [args]`. Every command prints JSON.
+ *
+ *   detect <img>                 every face with box, score and five landmarks
+ *   compare <a> <b>              similarity of the two subjects, with liveness of both
+ *   liveness <img>               selfie liveness of the subject
+ *   pairs <csv> [--root DIR]     one JSON line per `img1,img2[,label]` line
+ */
+import { readFile } from "node:fs/promises";
+import { isAbsolute, join } from "node:path";
+import { parseArgs } from "node:util";
+import { isAppError, toErrorBody } from "@/lib/errors";
+import { analyzeFaces, compareFaces, cosineSimilarity } from "@/lib/inference";
+import type { FaceAnalysis } from "@/lib/inference";
+import { analysisToJson } from "@/lib/inference/serialize";
+
+const usage = `usage: npm run vigil -- <command>
+
+  detect <img>                 faces with boxes, scores, landmarks and the subject's quality
+  compare <a> <b>              cosine similarity of the two subjects, and their liveness
+  liveness <img>               selfie liveness of the subject face
+  pairs <csv> [--root DIR]     lines img1,img2[,label]; prints one JSON object per line`;
+
+function print(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value)}\n`);
+}
+
+async function readImage(path: string): Promise<Buffer> {
+  try {
+    return await readFile(path);
+  } catch {
+    throw new CliError(`cannot read ${path}`);
+  }
+}
+
+class CliError extends Error {}
+
+const round = (v: number) => Math.round(v * 10000) / 10000;
+
+async function detect(file: string) {
+  const analysis = await analyzeFaces(await readImage(file), { liveness: false });
+  print(analysisToJson(analysis));
+}
+
+async function compare(a: string, b: string) {
+  const result = await compareFaces(await readImage(a), await readImage(b));
+  print({
+    similarity: round(result.similarity),
+    probe: analysisToJson(result.probe),
+    reference: analysisToJson(result.reference),
+    ms: result.timingsMs.total,
+  });
+}
+
+async function liveness(file: string) {
+  const analysis = await analyzeFaces(await readImage(file));
+  print({ liveness: round(analysis.subject.liveness ?? 0), face: analysisToJson(analysis).subject, ms: analysis.timingsMs.total });
+}
+
+/** Parses `img1,img2[,label]` lines; a first line naming no image file is a header. */
+export function parsePairsCsv(text: string): Array<{ img1: string; img2: string; label?: string }> {
+  const rows = text
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter((line) => line.length > 0 && !line.startsWith("#"))
+    .map((line) => line.split(",").map((cell) => cell.trim().replace(/^"(.*)"$/, "$1")));
+  if (rows.length > 0 && !/\.(jpe?g|png|webp)$/i.test(rows[0][0] ?? "")) rows.shift();
+  return rows.map((cells, i) => {
+    if (cells.length < 2 || !cells[0] || !cells[1]) throw new CliError(`line ${i + 1}: expected img1,img2[,label]`);
+    return { img1: cells[0], img2: cells[1], ...(cells[2] ? { label: cells[2] } : {}) };
+  });
+}
+
+async function pairs(csv: string, root: string | undefined) {
+  const rows = parsePairsCsv(await readFile(csv, "utf8").catch(() => Promise.reject(new CliError(`cannot read ${csv}`))));
+  const resolve = (p: string) => (isAbsolute(p) || !root ? p : join(root, p));
+  // Each image is analysed once, however many pairs it appears in.
+  const cache = new Map<string, Promise<FaceAnalysis | { error: string }>>();
+  const analyse = (path: string) => {
+    let entry = cache.get(path);
+    if (!entry) {
+      entry = readImage(path)
+        .then((bytes) => analyzeFaces(bytes))
+        .catch((error: unknown) => ({ error: isAppError(error) ? error.code : error instanceof CliError ? error.message : "INTERNAL" }));
+      cache.set(path, entry);
+    }
+    return entry;
+  };
+  for (const row of rows) {
+    const started = performance.now();
+    const [a, b] = await Promise.all([analyse(resolve(row.img1)), analyse(resolve(row.img2))]);
+    const faces = (x: FaceAnalysis | { error: string }) => ("faces" in x ? x.faces.length : 0);
+    const live = (x: FaceAnalysis | { error: string }) => ("subject" in x && x.subject.liveness !== null ? round(x.subject.liveness) : null);
+    print({
+      img1: row.img1,
+      img2: row.img2,
+      similarity: "subject" in a && "subject" in b ? round(cosineSimilarity(a.subject.embedding, b.subject.embedding)) : null,
+      faces1: faces(a),
+      faces2: faces(b),
+      liveness1: live(a),
+      liveness2: live(b),
+      ms: Math.round((performance.now() - started) * 10) / 10,
+      ...(row.label !== undefined ? { label: row.label } : {}),
+      ...("error" in a ? { error1: a.error } : {}),
+      ...("error" in b ? { error2: b.error } : {}),
+    });
+  }
+}
+
+async function main(argv: string[]): Promise<void> {
+  const { positionals, values } = parseArgs({ args: argv, allowPositionals: true, options: { root: { type: "string" }, help: { type: "boolean", short: "h" } } });
+  const [command, ...args] = positionals;
+  const need = (n: number) => {
+    if (args.length !== n) throw new CliError(`${command} takes ${n} argument${n > 1 ? "s" : ""}\n\n${usage}`);
+  };
+  switch (command) {
+    case "detect":
+      need(1);
+      return detect(args[0]);
+    case "compare":
+      need(2);
+      return compare(args[0], args[1]);
+    case "liveness":
+      need(1);
+      return liveness(args[0]);
+    case "pairs":
+      need(1);
+      return pairs(args[0], values.root);
+    default:
+      if (values.help || !command) {
+        console.log(usage);
+        return;
+      }
+      throw new CliError(`unknown command '${command}'\n\n${usage}`);
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  main(process.argv.slice(2)).then(
+    () => process.exit(0),
+    (error: unknown) => {
+      if (error instanceof CliError) {
+        console.error(`vigil: ${error.message}`);
+        process.exit(64);
+      }
+      const { body } = toErrorBody(error);
+      if (!isAppError(error)) console.error(error);
+      print(body);
+      process.exit(2);
+    },
+  );
+}
