@@ -1,25 +1,27 @@
 import "server-only";
-import sharp from "sharp";
 import { AppError } from "@/lib/errors";
 import type { Box, Point } from "./geometry";
 import type { ImageFormat, ImageHeader, ImageInput, RgbImage } from "./image";
 import { decodeImage, readImageHeader, toImageBytes } from "./image";
-import { CONFIDENT_FACE_SCORE, detectBoxes, detectLandmarks, squareBox } from "./detect";
+import { CONFIDENT_FACE_SCORE, DET_HEIGHT, DET_WIDTH, detectBoxes, detectLandmarks, squareBox } from "./detect";
 import type { FaceQuality } from "./face";
 import { alignFace, cosineSimilarity, embedFace, measureQuality, selfieLiveness } from "./face";
-import { withModels, modelInfo } from "./models";
+import { getModelSet, modelInfo } from "./models";
 
 /**
- * Longest side of the first decode. Detection needs no more (its input is 320 x 240), and a
- * JPEG at least three times larger is decoded straight to a half or a quarter by DCT scaling,
- * which is where most of the decode time goes.
+ * The first decode covers the detector's 320 x 240 letterbox 1.25 times over: detection needs
+ * no more, and a JPEG five or more times larger than that is decoded straight to a quarter or
+ * an eighth by DCT scaling (three to five times: a half), which is most of the decode time
+ * saved. A selfie's face is usually large enough at this scale for every model; smaller ones
+ * get a second, finer decode.
  */
-const DETECT_SIDE = 480;
+const DETECT_OVERSAMPLE = 1.25;
 /**
  * Smallest face (side of its square, in decoded pixels) that the landmark, feature and
- * liveness models get without a second, finer decode: about the 112 px the feature model sees.
+ * liveness models get without a second, finer decode: the face box covers about 96 of the
+ * feature model's 112 px, and faces-dev scores as well at 64 px faces (bench/accuracy.ts).
  */
-const MIN_MODEL_FACE = 112;
+const MIN_MODEL_FACE = 96;
 
 export interface Face {
   box: Box;
@@ -44,7 +46,8 @@ export interface FaceAnalysis {
   /** How many faces other than the subject scored at least 0.9. */
   otherConfidentFaces: number;
   models: Partial<Record<keyof typeof modelInfo, { id: string; version: string }>>;
-  timingsMs: { decode: number; detect: number; landmarks: number; embed: number; liveness: number; total: number };
+  /** Time in each stage; `queue` is the wait for a free worker, `total` includes it. */
+  timingsMs: { queue: number; decode: number; detect: number; landmarks: number; embed: number; liveness: number; total: number };
 }
 
 export interface AnalyzeOptions {
@@ -56,9 +59,10 @@ export interface AnalyzeOptions {
 
 const ms = (start: number) => Math.round((performance.now() - start) * 100) / 100;
 
-/** Shrink factor that brings the longest side down to `side` (never enlarges). */
-function shrinkTo(header: ImageHeader, side: number): number {
-  return Math.max(1, Math.max(header.width, header.height) / side);
+/** Shrink factor of the first decode (never enlarges). */
+function detectionShrink(header: ImageHeader): number {
+  const fit = Math.min(DET_WIDTH / header.width, DET_HEIGHT / header.height) * DETECT_OVERSAMPLE;
+  return Math.max(1, 1 / fit);
 }
 
 function scaleBox(b: Box, s: number): Box {
@@ -77,101 +81,83 @@ function pickSubject(faces: Array<{ box: Box; score: number }>): number {
 }
 
 /**
- * Reads an image and analyses its faces: detection of every face with landmarks, then for
- * the subject an embedding, a quality report and (unless disabled) selfie liveness.
+ * Reads an image and analyses its faces on the calling thread: detection of every face with
+ * landmarks, then for the subject an embedding, a quality report and (unless disabled)
+ * selfie liveness. Servers call `analyzeFaces` (pool.ts), which runs this in a worker.
  *
  * Throws the image errors of `readImageHeader`, NO_FACE_FOUND, and MULTIPLE_FACES when
  * `requireSingleFace` is set.
  */
-export async function analyzeFaces(input: ImageInput, options: AnalyzeOptions = {}): Promise<FaceAnalysis> {
+export async function analyzeImage(input: ImageInput, options: AnalyzeOptions = {}): Promise<FaceAnalysis> {
   const started = performance.now();
   const bytes = toImageBytes(input);
   const header = await readImageHeader(bytes);
   // Decode small for detection; most selfies need nothing finer.
-  const detectImage = await decodeImage(bytes, header, shrinkTo(header, DETECT_SIDE));
+  const detectImage = await decodeImage(bytes, header, detectionShrink(header));
   let decodeMs = ms(started);
 
-  return withModels(async (models) => {
-    let t = performance.now();
-    const detected = await detectBoxes(models, detectImage);
-    const detectMs = ms(t);
-    if (detected.length === 0) {
-      throw new AppError("NO_FACE_FOUND", "No face was found in the image.", { width: header.width, height: header.height });
-    }
-    const subjectIndex = pickSubject(detected);
-    const others = detected.filter((b, i) => i !== subjectIndex && b.score >= CONFIDENT_FACE_SCORE).length;
-    if (options.requireSingleFace && others > 0) {
-      throw new AppError("MULTIPLE_FACES", `Found ${others + 1} faces; the image must show exactly one.`, { faces: others + 1 });
-    }
+  const models = await getModelSet();
+  let t = performance.now();
+  const detected = await detectBoxes(models, detectImage);
+  const detectMs = ms(t);
+  if (detected.length === 0) {
+    throw new AppError("NO_FACE_FOUND", "No face was found in the image.", { width: header.width, height: header.height });
+  }
+  const subjectIndex = pickSubject(detected);
+  const others = detected.filter((b, i) => i !== subjectIndex && b.score >= CONFIDENT_FACE_SCORE).length;
+  if (options.requireSingleFace && others > 0) {
+    throw new AppError("MULTIPLE_FACES", `Found ${others + 1} faces; the image must show exactly one.`, { faces: others + 1 });
+  }
 
-    // A subject too small in the detection decode is decoded again, finer, for the models.
-    const detectToOriginal = header.width / detectImage.width;
-    const subjectSideOriginal = (detected[subjectIndex].box.y2 - detected[subjectIndex].box.y1) * detectToOriginal;
-    let working = detectImage;
-    if (subjectSideOriginal / detectToOriginal < MIN_MODEL_FACE && detectToOriginal > 1) {
-      t = performance.now();
-      working = await decodeImage(bytes, header, Math.max(1, subjectSideOriginal / (MIN_MODEL_FACE * 1.5)));
-      decodeMs += ms(t);
-    }
-    const toOriginal = header.width / working.width;
-    const boxes = detected.map((d) => ({ ...d, box: scaleBox(d.box, detectToOriginal / toOriginal) }));
-
+  // A subject too small in the detection decode is decoded again, finer, for the models.
+  const detectToOriginal = header.width / detectImage.width;
+  const subjectSideOriginal = (detected[subjectIndex].box.y2 - detected[subjectIndex].box.y1) * detectToOriginal;
+  let working = detectImage;
+  if (subjectSideOriginal / detectToOriginal < MIN_MODEL_FACE && detectToOriginal > 1) {
     t = performance.now();
-    const marks: Array<{ five: Point[]; all: Point[] }> = [];
-    for (const b of boxes) marks.push(await detectLandmarks(models, working, b.box));
-    const landmarksMs = ms(t);
+    working = await decodeImage(bytes, header, Math.max(1, subjectSideOriginal / (MIN_MODEL_FACE * 1.5)));
+    decodeMs += ms(t);
+  }
+  const toOriginal = header.width / working.width;
+  const boxes = detected.map((d) => ({ ...d, box: scaleBox(d.box, detectToOriginal / toOriginal) }));
 
-    t = performance.now();
-    const subjectWorking = boxes[subjectIndex];
-    const subjectMarks = marks[subjectIndex].five;
-    const aligned = alignFace(working, subjectMarks);
-    const embedding = await embedFace(models, aligned);
-    const embedMs = ms(t);
+  t = performance.now();
+  const marks: Array<{ five: Point[]; all: Point[] }> = [];
+  for (const b of boxes) marks.push(await detectLandmarks(models, working, b.box));
+  const landmarksMs = ms(t);
 
-    t = performance.now();
-    const liveness = options.liveness === false ? null : await selfieLiveness(models, working, subjectWorking.box);
-    const livenessMs = options.liveness === false ? 0 : ms(t);
+  t = performance.now();
+  const subjectWorking = boxes[subjectIndex];
+  const subjectMarks = marks[subjectIndex].five;
+  const aligned = alignFace(working, subjectMarks);
+  const embedding = await embedFace(models, aligned);
+  const embedMs = ms(t);
 
-    const toImage = (p: Point): Point => [p[0] * toOriginal, p[1] * toOriginal];
-    const faces: Face[] = boxes.map((b, i) => ({
-      box: scaleBox(b.box, toOriginal),
-      score: b.score,
-      landmarks: marks[i].five.map(toImage),
-    }));
-    const subjectSquare = squareBox(subjectWorking.box);
-    const quality = measureQuality(aligned, subjectMarks, (subjectSquare.y2 - subjectSquare.y1) * toOriginal);
-    // Report faces highest score first, with the subject first among equals.
-    const order = faces.map((_, i) => i).sort((a, b) => (a === subjectIndex ? -1 : b === subjectIndex ? 1 : faces[b].score - faces[a].score));
-    return {
-      image: { width: header.width, height: header.height, format: header.format, bytes: header.bytes, greyscale: header.channels <= 2 },
-      faces: order.map((i) => faces[i]),
-      subject: { ...faces[subjectIndex], embedding, liveness, quality },
-      otherConfidentFaces: others,
-      models: {
-        detect: modelInfo.detect,
-        landmark: modelInfo.landmark,
-        feature: modelInfo.feature,
-        ...(liveness === null ? {} : { liveness: modelInfo.liveness }),
-      },
-      timingsMs: { decode: decodeMs, detect: detectMs, landmarks: landmarksMs, embed: embedMs, liveness: livenessMs, total: ms(started) },
-    };
-  });
+  t = performance.now();
+  const liveness = options.liveness === false ? null : await selfieLiveness(models, working, subjectWorking.box);
+  const livenessMs = options.liveness === false ? 0 : ms(t);
+
+  const toImage = (p: Point): Point => [p[0] * toOriginal, p[1] * toOriginal];
+  const faces: Face[] = boxes.map((b, i) => ({
+    box: scaleBox(b.box, toOriginal),
+    score: b.score,
+    landmarks: marks[i].five.map(toImage),
+  }));
+  const subjectSquare = squareBox(subjectWorking.box);
+  const quality = measureQuality(aligned, subjectMarks, (subjectSquare.y2 - subjectSquare.y1) * toOriginal);
+  // Report faces highest score first, with the subject first among equals.
+  const order = faces.map((_, i) => i).sort((a, b) => (a === subjectIndex ? -1 : b === subjectIndex ? 1 : faces[b].score - faces[a].score));
+  return {
+    image: { width: header.width, height: header.height, format: header.format, bytes: header.bytes, greyscale: header.channels <= 2 },
+    faces: order.map((i) => faces[i]),
+    subject: { ...faces[subjectIndex], embedding, liveness, quality },
+    otherConfidentFaces: others,
+    models: {
+      detect: modelInfo.detect,
+      landmark: modelInfo.landmark,
+      feature: modelInfo.feature,
+      ...(liveness === null ? {} : { liveness: modelInfo.liveness }),
+    },
+    timingsMs: { queue: 0, decode: decodeMs, detect: detectMs, landmarks: landmarksMs, embed: embedMs, liveness: livenessMs, total: ms(started) },
+  };
 }
-
-export interface FaceComparison {
-  /** Cosine similarity of the two subjects' embeddings, in [-1, 1]. */
-  similarity: number;
-  probe: FaceAnalysis;
-  reference: FaceAnalysis;
-  timingsMs: { total: number };
-}
-
-/** 1:1 comparison: analyses both images in parallel and compares their subjects. */
-export async function compareFaces(probe: ImageInput, reference: ImageInput, options: AnalyzeOptions = {}): Promise<FaceComparison> {
-  const started = performance.now();
-  const [a, b] = await Promise.all([analyzeFaces(probe, options), analyzeFaces(reference, options)]);
-  return { similarity: cosineSimilarity(a.subject.embedding, b.subject.embedding), probe: a, reference: b, timingsMs: { total: ms(started) } };
-}
-
-/** Limits libvips to one thread per operation: requests already run in parallel. */
-sharp.concurrency(1);

@@ -6,8 +6,8 @@ import type { ModelSet } from "./models";
 import { runModel } from "./models";
 
 /** The detector's fixed input (RFB-320): 320 x 240, RGB, (px - 127) / 128. */
-const DET_W = 320;
-const DET_H = 240;
+export const DET_WIDTH = 320;
+export const DET_HEIGHT = 240;
 const DET_MEAN = 127;
 const DET_STD = 128;
 
@@ -72,24 +72,24 @@ interface RawDetection {
 async function runPass(models: ModelSet, image: RgbImage, fill: number, tensor: Float32Array): Promise<RawDetection[]> {
   // The image, scaled to `fill` of the largest size that fits, centred on a grey canvas
   // (grey normalises to zero). `s` is image pixels per canvas pixel.
-  const s = 1 / (Math.min(DET_W / image.width, DET_H / image.height) * fill);
-  const offX = (DET_W - image.width / s) / 2;
-  const offY = (DET_H - image.height / s) / 2;
-  warpToTensor(image, [s, 0, (0.5 - offX) * s - 0.5, 0, s, (0.5 - offY) * s - 0.5], DET_W, DET_H, {
+  const s = 1 / (Math.min(DET_WIDTH / image.width, DET_HEIGHT / image.height) * fill);
+  const offX = (DET_WIDTH - image.width / s) / 2;
+  const offY = (DET_HEIGHT - image.height / s) / 2;
+  warpToTensor(image, [s, 0, (0.5 - offX) * s - 0.5, 0, s, (0.5 - offY) * s - 0.5], DET_WIDTH, DET_HEIGHT, {
     channels: [0, 1, 2],
     mean: DET_MEAN,
     std: DET_STD,
     border: DET_MEAN,
     antialias: true,
   }, tensor);
-  const { scores, boxes } = await runModel(models.detect, tensor, [1, 3, DET_H, DET_W]);
+  const { scores, boxes } = await runModel(models.detect, tensor, [1, 3, DET_HEIGHT, DET_WIDTH]);
   const found: RawDetection[] = [];
   const n = scores.length / 2;
   for (let i = 0; i < n; i++) {
     const score = scores[i * 2 + 1];
     if (score < FACE_SCORE_THRESHOLD) continue;
-    const bx1 = boxes[i * 4] * DET_W, by1 = boxes[i * 4 + 1] * DET_H;
-    const bx2 = boxes[i * 4 + 2] * DET_W, by2 = boxes[i * 4 + 3] * DET_H;
+    const bx1 = boxes[i * 4] * DET_WIDTH, by1 = boxes[i * 4 + 1] * DET_HEIGHT;
+    const bx2 = boxes[i * 4 + 2] * DET_WIDTH, by2 = boxes[i * 4 + 3] * DET_HEIGHT;
     found.push({
       score,
       box: { x1: (bx1 - offX) * s, y1: (by1 - offY) * s, x2: (bx2 - offX) * s, y2: (by2 - offY) * s },
@@ -110,7 +110,7 @@ function clipBox(box: Box, width: number, height: number): Box | null {
  * only when it finds nothing, the padded passes.
  */
 export async function detectBoxes(models: ModelSet, image: RgbImage): Promise<RawDetection[]> {
-  const tensor = new Float32Array(3 * DET_W * DET_H);
+  const tensor = new Float32Array(3 * DET_WIDTH * DET_HEIGHT);
   for (const fill of PASS_FILL) {
     const found = (await runPass(models, image, fill, tensor))
       .map((d) => ({ ...d, box: clipBox(d.box, image.width, image.height) }))

@@ -92,6 +92,14 @@ export interface WarpOptions {
 }
 
 /**
+ * Taps per axis for an output pixel covering `footprint` source pixels. Bilinear alone
+ * already spans two source pixels, so below 1.75x shrink one tap suffices.
+ */
+function tapsFor(footprint: number): number {
+  return footprint < 1.75 ? 1 : Math.min(4, Math.ceil(footprint - 0.25));
+}
+
+/**
  * Samples `src` through the affine `outToSrc` into a planar (CHW) float tensor of
  * `width` x `height`. With `antialias`, each output pixel averages a grid of bilinear taps
  * as wide as its footprint in the source (up to 4x4), so shrinking a face crop does not alias.
@@ -102,8 +110,7 @@ export function warpToTensor(src: RgbImage, outToSrc: Affine, width: number, hei
   const result = out ?? new Float32Array(planes * width * height);
   const { data, width: sw, height: sh } = src;
   const [a, b, c, d, e, f] = outToSrc;
-  const footprint = Math.max(Math.hypot(a, d), Math.hypot(b, e));
-  const k = opts.antialias ? Math.min(4, Math.max(1, Math.ceil(footprint - 0.25))) : 1;
+  const k = opts.antialias ? tapsFor(Math.max(Math.hypot(a, d), Math.hypot(b, e))) : 1;
   const inv = 1 / (k * k);
   const scale = 1 / opts.std;
   const mean = opts.mean;
@@ -187,7 +194,7 @@ function resizeToTensor(src: RgbImage, m: Affine, width: number, height: number,
   const planes = opts.channels.length;
   const result = out ?? new Float32Array(planes * width * height);
   const { data, width: sw, height: sh } = src;
-  const k = opts.antialias ? Math.min(4, Math.max(1, Math.ceil(Math.max(Math.abs(m[0]), Math.abs(m[4])) - 0.25))) : 1;
+  const k = opts.antialias ? tapsFor(Math.max(Math.abs(m[0]), Math.abs(m[4]))) : 1;
   const cols = axisTaps(width, m[0], m[2], sw, k);
   const rows = axisTaps(height, m[4], m[5], sh, k);
   const inv = 1 / (k * k);

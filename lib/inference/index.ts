@@ -1,6 +1,8 @@
-export { analyzeFaces, compareFaces } from "./analyze";
-export type { AnalyzeOptions, Face, FaceAnalysis, FaceComparison, SubjectFace } from "./analyze";
+export { analyzeFaces, startInference, stopInference } from "./pool";
+export { compareFaces } from "./compare";
+export type { FaceComparison } from "./compare";
+export type { AnalyzeOptions, Face, FaceAnalysis, SubjectFace } from "./analyze";
 export { cosineSimilarity } from "./face";
 export type { FaceQuality, QualityFlag } from "./face";
-export { getSessionPool, modelInfo } from "./models";
+export { modelInfo } from "./models";
 export type { ImageInput } from "./image";

@@ -1,7 +1,6 @@
 import "server-only";
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
-import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import * as ort from "onnxruntime-node";
 import manifest from "@/models/manifest.json";
@@ -21,8 +20,8 @@ export const modelInfo = Object.fromEntries(
 ) as Record<ModelKey, { id: string; version: string; sha256: string }>;
 
 /**
- * One intra-op thread per session and no spinning: requests run in parallel across sessions
- * instead, which on 2 cores doubled throughput over ORT's default spinning thread pool.
+ * One intra-op thread per session and no spinning: requests run in parallel across worker
+ * threads instead, which on 2 cores doubled throughput over ORT's default spinning pool.
  * set_denormal_as_zero only takes effect if the first session of the process has it, so
  * every session gets it.
  */
@@ -64,58 +63,27 @@ async function loadModelBytes(key: ModelKey): Promise<Uint8Array> {
   return bytes;
 }
 
-class SessionPool {
-  private readonly free: ModelSet[];
-  private readonly waiting: Array<(set: ModelSet) => void> = [];
+let modelSet: Promise<ModelSet> | undefined;
 
-  constructor(readonly sets: ModelSet[]) {
-    this.free = [...sets];
-  }
-
-  /** Runs `work` with a model set of its own, waiting for one when all are busy. */
-  async use<T>(work: (models: ModelSet) => Promise<T>): Promise<T> {
-    const set = this.free.pop() ?? (await new Promise<ModelSet>((resolve) => this.waiting.push(resolve)));
-    try {
-      return await work(set);
-    } finally {
-      const next = this.waiting.shift();
-      if (next) next(set);
-      else this.free.push(set);
-    }
-  }
-
-  get size(): number {
-    return this.sets.length;
-  }
-}
-
-let poolPromise: Promise<SessionPool> | undefined;
-
-async function createPool(): Promise<SessionPool> {
+async function createModelSet(): Promise<ModelSet> {
   const bytes = await Promise.all(modelKeys.map(loadModelBytes));
-  const size = getEnv().VIGIL_INFERENCE_CONCURRENCY ?? availableParallelism();
-  const sets: ModelSet[] = [];
-  for (let i = 0; i < size; i++) {
-    const sessions = await Promise.all(modelKeys.map((_, k) => ort.InferenceSession.create(bytes[k], sessionOptions)));
-    sets.push(Object.fromEntries(modelKeys.map((key, k) => [key, sessions[k]])) as ModelSet);
-  }
-  return new SessionPool(sets);
+  const sessions = await Promise.all(bytes.map((model) => ort.InferenceSession.create(model, sessionOptions)));
+  return Object.fromEntries(modelKeys.map((key, k) => [key, sessions[k]])) as ModelSet;
 }
 
-/** The process-wide pool of model sessions, created on first use and shared by all requests. */
-export function getSessionPool(): Promise<SessionPool> {
-  if (!poolPromise) {
-    poolPromise = createPool();
-    // A failed load (missing model) must not poison the process: the next call retries.
-    poolPromise.catch(() => {
-      poolPromise = undefined;
+/**
+ * This thread's sessions, created on first use. onnxruntime-node runs a session synchronously
+ * on the calling thread, so parallelism comes from worker threads (pool.ts), one set each.
+ */
+export function getModelSet(): Promise<ModelSet> {
+  if (!modelSet) {
+    modelSet = createModelSet();
+    // A failed load (a missing model) must not poison the thread: the next call retries.
+    modelSet.catch(() => {
+      modelSet = undefined;
     });
   }
-  return poolPromise;
-}
-
-export function withModels<T>(work: (models: ModelSet) => Promise<T>): Promise<T> {
-  return getSessionPool().then((pool) => pool.use(work));
+  return modelSet;
 }
 
 /** Runs a model with one float32 input named `input`; returns the named outputs' data. */

@@ -6,7 +6,7 @@ export const dynamic = "force-dynamic";
 export async function GET() {
   const status = await getModelStatus();
   return Response.json(
-    { status: status.ready ? "ok" : "unavailable", sessions: status.sessions, error: status.error, models: status.models },
+    { status: status.ready ? "ok" : "unavailable", workers: status.workers, error: status.error, models: status.models },
     { status: status.ready ? 200 : 503 },
   );
 }

@@ -1,0 +1,55 @@
+import "server-only";
+import { parentPort } from "node:worker_threads";
+import { isAppError } from "@/lib/errors";
+import { analyzeImage } from "./analyze";
+import { getModelSet, runModel } from "./models";
+import type { WorkerEvent, WorkerReply, WorkerRequest } from "./protocol";
+
+/**
+ * An inference worker: one set of model sessions, one request at a time. Creates and warms
+ * its sessions before it says it is ready, so the first request pays for neither.
+ */
+async function warm(): Promise<number> {
+  const started = performance.now();
+  const set = await getModelSet();
+  await runModel(set.detect, new Float32Array(3 * 240 * 320), [1, 3, 240, 320]);
+  await runModel(set.landmark, new Float32Array(64 * 64), [1, 1, 64, 64]);
+  await runModel(set.feature, new Float32Array(3 * 112 * 112), [1, 3, 112, 112]);
+  await runModel(set.liveness, new Float32Array(3 * 128 * 128), [1, 3, 128, 128]);
+  return performance.now() - started;
+}
+
+async function handle(request: WorkerRequest): Promise<WorkerReply> {
+  try {
+    const result = await analyzeImage(request.image, request.options);
+    return { id: request.id, ok: true, result };
+  } catch (error) {
+    if (isAppError(error)) return { id: request.id, ok: false, error: { code: error.code, message: error.message, details: error.details } };
+    console.error("vigil inference worker:", error);
+    return { id: request.id, ok: false, error: { code: "INTERNAL", message: "Inference failed." } };
+  }
+}
+
+const port = parentPort;
+if (!port) throw new Error("worker.ts must run in a worker thread");
+
+warm().then(
+  (warmUpMs) => port.postMessage({ type: "ready", warmUpMs } satisfies WorkerEvent),
+  (error: unknown) =>
+    port.postMessage({
+      type: "failed",
+      code: isAppError(error) ? error.code : "MODELS_UNAVAILABLE",
+      message: error instanceof Error ? error.message : String(error),
+    } satisfies WorkerEvent),
+);
+
+// One request at a time, in arrival order: the pool may send the next one early.
+let previous: Promise<void> = Promise.resolve();
+port.on("message", (request: WorkerRequest) => {
+  previous = previous.then(async () => {
+    const reply = await handle(request);
+    // The embedding's buffer moves to the main thread instead of being copied.
+    const transfer = reply.ok ? [reply.result.subject.embedding.buffer as ArrayBuffer] : [];
+    port.postMessage(reply, transfer);
+  });
+});
