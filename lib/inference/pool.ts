@@ -57,7 +57,6 @@ class InferencePool {
     // lib/ files import "server-only", which resolves to an empty module under this condition.
     const execArgv = process.execArgv.includes("--conditions=react-server") ? process.execArgv : [...process.execArgv, "--conditions=react-server"];
     const worker = new Worker(entry, { execArgv });
-    worker.unref();
     const slot: Slot = { worker, ready: false, jobs: [] };
     this.slots.push(slot);
     return new Promise<void>((resolve, reject) => {
@@ -67,6 +66,7 @@ class InferencePool {
             slot.ready = true;
             resolve();
             this.dispatch();
+            this.refWhileBusy(slot);
           } else {
             reject(new AppError("MODELS_UNAVAILABLE", message.message));
             void worker.terminate();
@@ -80,6 +80,7 @@ class InferencePool {
           else job.reject(new AppError(message.error.code, message.error.message, message.error.details));
         }
         this.dispatch();
+        this.refWhileBusy(slot);
       });
       worker.on("error", (error) => {
         console.error("vigil: inference worker failed:", error);
@@ -97,6 +98,15 @@ class InferencePool {
     });
   }
 
+  /**
+   * A worker keeps the process alive while it starts or has work, and not when idle, so a
+   * script that used the pool exits when it is done.
+   */
+  private refWhileBusy(slot: Slot): void {
+    if (slot.jobs.length > 0) slot.worker.ref();
+    else slot.worker.unref();
+  }
+
   private dispatch(): void {
     // Fill idle workers first, then give each a second job to follow on with.
     for (let depth = 1; depth <= JOBS_PER_WORKER; depth++) {
@@ -105,6 +115,7 @@ class InferencePool {
         const job = this.queue.shift();
         if (!job) return;
         slot.jobs.push(job);
+        slot.worker.ref();
         const transfer = typeof job.request.image === "string" ? [] : [job.request.image.buffer as ArrayBuffer];
         slot.worker.postMessage(job.request, transfer);
       }
