@@ -14,11 +14,34 @@ const envSchema = z.object({
   VIGIL_MAX_IMAGE_PIXELS: z.coerce.number().int().positive().default(50_000_000),
   /** How many inference jobs run at once; defaults to the number of cores. */
   VIGIL_INFERENCE_CONCURRENCY: z.coerce.number().int().positive().optional(),
+  /** PostgreSQL connection string; without it Vigil uses embedded PGlite under VIGIL_DATA_DIR. */
+  DATABASE_URL: z.string().url().optional(),
+  /** Where PGlite, the image store and the generated development keys live. */
+  VIGIL_DATA_DIR: z.string().default("data"),
+  /**
+   * 32-byte key (base64) encrypting images at rest with AES-256-GCM, and signing image URLs.
+   * In development a key is generated into VIGIL_DATA_DIR on first start; set your own in
+   * production, where losing it makes every stored image unreadable.
+   */
+  VIGIL_STORAGE_KEY: z.string().optional(),
+  /** Lifetime of signed image URLs, in seconds (default 15 minutes). */
+  VIGIL_IMAGE_URL_TTL: z.coerce.number().int().positive().default(900),
+  /** Largest request body accepted by the API, in bytes. */
+  VIGIL_MAX_BODY_BYTES: z.coerce.number().int().positive().default(40 * 1024 * 1024),
+  /** Images in one Verifik-style gallery, at most. */
+  VIGIL_MAX_GALLERY: z.coerce.number().int().positive().default(10),
+  /** Public base URL used in signed image links (default: the request's own origin). */
+  VIGIL_PUBLIC_URL: z.string().url().optional(),
 });
 
 export type Env = z.infer<typeof envSchema>;
 
 let cached: Env | undefined;
+
+/** Forgets the parsed environment; tests that change process.env call it. */
+export function resetEnv(): void {
+  cached = undefined;
+}
 
 export function getEnv(): Env {
   if (!cached) {

@@ -1,0 +1,68 @@
+import { and, desc, eq, lt } from "drizzle-orm";
+import { z } from "zod";
+import type { SQL } from "drizzle-orm";
+import { verifications } from "@/db/schema";
+import { authenticateApiKey } from "@/lib/auth/api-keys";
+import { readBody } from "@/lib/http/body";
+import { apiKeyOf, getServices, originOf } from "@/lib/http/context";
+import { nativeRoute, parseInput } from "@/lib/http/native";
+import { parseVerificationRequest } from "@/lib/verification/native-input";
+import { presentVerification } from "@/lib/verification/present";
+import { hashRequest, hydrate, runFaceVerification } from "@/lib/verification/service";
+
+export const dynamic = "force-dynamic";
+
+/** Runs a verification: selfie liveness, face match against a reference, or both. */
+export const POST = nativeRoute(async (request, requestId) => {
+  const { db, store } = await getServices();
+  const caller = await authenticateApiKey(db, apiKeyOf(request));
+  const input = parseVerificationRequest(await readBody(request));
+  const idempotencyKey = request.headers.get("idempotency-key")?.slice(0, 200) || null;
+  const { record, replayed } = await runFaceVerification(db, store, {
+    projectId: caller.project.id,
+    apiKeyId: caller.key.id,
+    actor: `key:${caller.key.id}`,
+    source: "native",
+    type: input.type,
+    selfie: input.selfie,
+    references: input.references,
+    referenceRole: "reference",
+    requestId,
+    idempotencyKey,
+    requestHash: hashRequest([input.type, input.selfie, ...input.references, input.externalRef]),
+    externalRef: input.externalRef,
+  });
+  return Response.json(presentVerification(record, `key:${caller.key.id}`, originOf(request)), {
+    status: replayed ? 200 : 201,
+    headers: replayed ? { "idempotent-replayed": "true" } : {},
+  });
+});
+
+const listSchema = z.object({
+  status: z.enum(["approved", "rejected", "in_review", "not_finished"]).optional(),
+  type: z.enum(["face_match", "selfie_liveness", "face_match_liveness"]).optional(),
+  source: z.enum(["native", "verifik", "kairos", "sfx", "console"]).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  cursor: z.string().regex(/^ver_[0-9a-z]{26}$/).optional(),
+});
+
+/** Lists the project's verifications, newest first, with cursor pagination (`nextCursor`). */
+export const GET = nativeRoute(async (request) => {
+  const { db } = await getServices();
+  const caller = await authenticateApiKey(db, apiKeyOf(request));
+  const query = parseInput(listSchema, Object.fromEntries(new URL(request.url).searchParams));
+  const filters: SQL[] = [eq(verifications.projectId, caller.project.id)];
+  if (query.status) filters.push(eq(verifications.status, query.status));
+  if (query.type) filters.push(eq(verifications.type, query.type));
+  if (query.source) filters.push(eq(verifications.source, query.source));
+  // Ids are time-ordered, so "older than the cursor" is "id below it".
+  if (query.cursor) filters.push(lt(verifications.id, query.cursor));
+  const rows = await db.select().from(verifications).where(and(...filters)).orderBy(desc(verifications.id)).limit(query.limit + 1);
+  const page = await hydrate(db, rows.slice(0, query.limit));
+  const origin = originOf(request);
+  return Response.json({
+    object: "list",
+    data: page.map((r) => presentVerification(r, `key:${caller.key.id}`, origin)),
+    nextCursor: rows.length > query.limit ? page[page.length - 1].id : null,
+  });
+});

@@ -1,0 +1,80 @@
+import "server-only";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { PGlite } from "@electric-sql/pglite";
+import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
+import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
+import { drizzle as drizzleNodePg } from "drizzle-orm/node-postgres";
+import { Pool } from "pg";
+import { getEnv } from "@/lib/env";
+import * as schema from "./schema";
+import { migrateDatabase } from "./migrate";
+
+/** The one database type domain code sees, whether PGlite or PostgreSQL is behind it. */
+export type Database = PgDatabase<PgQueryResultHKT, typeof schema>;
+/** A transaction handle: every function that takes a Database also accepts one. */
+export type Transaction = Parameters<Parameters<Database["transaction"]>[0]>[0];
+
+export interface DatabaseHandle {
+  db: Database;
+  kind: "pglite" | "postgres";
+  close(): Promise<void>;
+}
+
+const options = { schema, casing: "snake_case" as const };
+
+/** An in-memory PGlite, migrated: what tests use. */
+export async function openMemoryDatabase(): Promise<DatabaseHandle> {
+  const client = new PGlite();
+  const db = drizzlePglite(client, options) as unknown as Database;
+  await migrateDatabase(db, "pglite");
+  return { db, kind: "pglite", close: () => client.close() };
+}
+
+/** A PostgreSQL database at `url`, migrated. */
+export async function openPostgresDatabase(url: string, max = 10): Promise<DatabaseHandle> {
+  const pool = new Pool({ connectionString: url, max });
+  // A dropped connection (server restart) must not crash the process; queries in flight fail.
+  pool.on("error", (error) => console.error("vigil: PostgreSQL connection error:", error.message));
+  const db = drizzleNodePg(pool, options) as unknown as Database;
+  await migrateDatabase(db, "postgres");
+  return { db, kind: "postgres", close: () => pool.end() };
+}
+
+/** PGlite on disk under `dir`. One process per data directory. */
+export async function openPgliteDatabase(dir: string): Promise<DatabaseHandle> {
+  mkdirSync(dir, { recursive: true });
+  const client = new PGlite(dir);
+  const db = drizzlePglite(client, options) as unknown as Database;
+  await migrateDatabase(db, "pglite");
+  return { db, kind: "pglite", close: () => client.close() };
+}
+
+const globalKey = Symbol.for("vigil.database");
+type Holder = { [globalKey]?: Promise<DatabaseHandle> };
+
+/**
+ * The process-wide database: PostgreSQL when DATABASE_URL is set, otherwise embedded PGlite
+ * under VIGIL_DATA_DIR (default ./data). Migrated on first use.
+ */
+export function getDatabase(): Promise<DatabaseHandle> {
+  const holder = globalThis as Holder;
+  if (!holder[globalKey]) {
+    const env = getEnv();
+    const opened = env.DATABASE_URL
+      ? openPostgresDatabase(env.DATABASE_URL)
+      : openPgliteDatabase(join(env.VIGIL_DATA_DIR, "pglite"));
+    holder[globalKey] = opened;
+    opened.catch(() => delete holder[globalKey]);
+  }
+  return holder[globalKey]!;
+}
+
+export async function getDb(): Promise<Database> {
+  return (await getDatabase()).db;
+}
+
+/** Makes `handle` the process-wide database: tests install an in-memory PGlite this way. */
+export function installDatabase(handle: DatabaseHandle): void {
+  (globalThis as Holder)[globalKey] = Promise.resolve(handle);
+}

@@ -1,0 +1,103 @@
+import "server-only";
+import { createHash, randomBytes } from "node:crypto";
+import { and, desc, eq, isNull, or, sql } from "drizzle-orm";
+import type { Database } from "@/db/client";
+import { apiKeys, projects } from "@/db/schema";
+import { AppError } from "@/lib/errors";
+import { newId } from "@/lib/ids";
+import { createInitialPolicy } from "@/lib/verification/policy";
+
+export type Project = typeof projects.$inferSelect;
+export type ApiKey = typeof apiKeys.$inferSelect;
+
+const KEY_PREFIX = "vgl_";
+const base62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+
+export function hashSecret(secret: string): string {
+  return createHash("sha256").update(secret).digest("hex");
+}
+
+/** `vgl_` and 43 base62 characters (256 bits). */
+function newSecret(): string {
+  const bytes = randomBytes(43);
+  let out = KEY_PREFIX;
+  for (const b of bytes) out += base62[b % 62];
+  return out;
+}
+
+export async function createProject(db: Database, input: { slug: string; name: string; author?: string }): Promise<Project> {
+  if (!/^[a-z0-9][a-z0-9-]{1,62}$/.test(input.slug)) {
+    throw new AppError("INVALID_REQUEST", "A project slug is 2-63 lowercase letters, digits and dashes.");
+  }
+  return db.transaction(async (tx) => {
+    const [project] = await tx.insert(projects).values({ id: newId("prj"), slug: input.slug, name: input.name }).returning();
+    await createInitialPolicy(tx, project.id, input.author ?? "system");
+    return project;
+  });
+}
+
+export async function getProjectBySlug(db: Database, slug: string): Promise<Project | null> {
+  const [row] = await db.select().from(projects).where(eq(projects.slug, slug)).limit(1);
+  return row ?? null;
+}
+
+/** Creates a key; the secret is returned once and only its hash is stored. */
+export async function createApiKey(
+  db: Database,
+  input: { projectId: string; name: string; scopes?: string[]; quota?: number | null },
+): Promise<{ key: ApiKey; secret: string }> {
+  const secret = newSecret();
+  const [key] = await db
+    .insert(apiKeys)
+    .values({ id: newId("key"), projectId: input.projectId, name: input.name, prefix: secret.slice(0, 12), secretHash: hashSecret(secret), scopes: input.scopes ?? ["verify"], quota: input.quota ?? null })
+    .returning();
+  return { key, secret };
+}
+
+/** Revokes a key by id or by its visible prefix; returns the revoked key or null. */
+export async function revokeApiKey(db: Database, idOrPrefix: string): Promise<ApiKey | null> {
+  const [key] = await db
+    .update(apiKeys)
+    .set({ revokedAt: new Date() })
+    .where(and(or(eq(apiKeys.id, idOrPrefix), eq(apiKeys.prefix, idOrPrefix)), isNull(apiKeys.revokedAt)))
+    .returning();
+  return key ?? null;
+}
+
+export async function listApiKeys(db: Database, projectId: string): Promise<ApiKey[]> {
+  return db.select().from(apiKeys).where(eq(apiKeys.projectId, projectId)).orderBy(desc(apiKeys.createdAt));
+}
+
+export interface Caller {
+  key: ApiKey;
+  project: Project;
+}
+
+/**
+ * Authenticates a secret and counts the request against the key's quota in one atomic
+ * statement. `projectSlug`, when the vendor protocol sends an identifier (app_id, Userid,
+ * Basic user name), must name the key's own project.
+ *
+ * Throws UNAUTHORIZED for a missing, unknown or revoked key, FORBIDDEN for a key used on
+ * another project, QUOTA_EXCEEDED when its quota is spent.
+ */
+export async function authenticateApiKey(db: Database, secret: string | null | undefined, projectSlug?: string | null): Promise<Caller> {
+  if (!secret) throw new AppError("UNAUTHORIZED", "An API key is required.");
+  const [found] = await db
+    .select({ key: apiKeys, project: projects })
+    .from(apiKeys)
+    .innerJoin(projects, eq(projects.id, apiKeys.projectId))
+    .where(eq(apiKeys.secretHash, hashSecret(secret)))
+    .limit(1);
+  if (!found || found.key.revokedAt) throw new AppError("UNAUTHORIZED", "The API key is unknown or revoked.");
+  if (projectSlug !== undefined && projectSlug !== null && projectSlug !== found.project.slug) {
+    throw new AppError("FORBIDDEN", "The API key does not belong to this project.");
+  }
+  const [counted] = await db
+    .update(apiKeys)
+    .set({ usedCount: sql`${apiKeys.usedCount} + 1`, lastUsedAt: new Date() })
+    .where(and(eq(apiKeys.id, found.key.id), isNull(apiKeys.revokedAt), or(isNull(apiKeys.quota), sql`${apiKeys.usedCount} < ${apiKeys.quota}`)))
+    .returning();
+  if (!counted) throw new AppError("QUOTA_EXCEEDED", "The API key's request quota is used up.");
+  return { key: counted, project: found.project };
+}

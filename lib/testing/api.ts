@@ -1,0 +1,68 @@
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { DatabaseHandle } from "@/db/client";
+import { installDatabase, openMemoryDatabase } from "@/db/client";
+import { createApiKey, createProject } from "@/lib/auth/api-keys";
+import type { Project } from "@/lib/auth/api-keys";
+import { installImageStore } from "@/lib/storage";
+import { LocalImageStore } from "@/lib/storage/image-store";
+
+export interface ApiTestContext {
+  handle: DatabaseHandle;
+  store: LocalImageStore;
+  storeDir: string;
+  project: Project;
+  /** A fresh API key of `project`. */
+  secret: string;
+  /** A key of another project, for 403 tests. */
+  otherSecret: string;
+  otherProject: Project;
+  close(): Promise<void>;
+}
+
+/**
+ * A migrated in-memory PGlite and an image store in a temporary directory, installed as the
+ * process-wide services so route handlers can be called directly with a Request; plus a
+ * project with a key, and a second project with its own key.
+ */
+export async function setupApiTest(): Promise<ApiTestContext> {
+  const handle = await openMemoryDatabase();
+  installDatabase(handle);
+  const storeDir = mkdtempSync(join(tmpdir(), "vigil-store-"));
+  const store = new LocalImageStore(storeDir, randomBytes(32));
+  installImageStore(store);
+  const project = await createProject(handle.db, { slug: "acme", name: "Acme Bank" });
+  const otherProject = await createProject(handle.db, { slug: "other", name: "Other Co" });
+  const { secret } = await createApiKey(handle.db, { projectId: project.id, name: "test" });
+  const { secret: otherSecret } = await createApiKey(handle.db, { projectId: otherProject.id, name: "other" });
+  return {
+    handle,
+    store,
+    storeDir,
+    project,
+    secret,
+    otherSecret,
+    otherProject,
+    close: async () => {
+      await handle.close();
+      rmSync(storeDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Route handler context with dynamic params, as Next.js passes it. */
+export function params<T extends Record<string, string>>(value: T): { params: Promise<T> } {
+  return { params: Promise.resolve(value) };
+}
+
+/** Counts rows of the tables a rejected request must not touch. */
+export async function countRecords(handle: DatabaseHandle): Promise<{ verifications: number; images: number; cases: number }> {
+  const { sql } = await import("drizzle-orm");
+  const one = async (table: string) => {
+    const result = (await handle.db.execute(sql.raw(`select count(*)::int as n from ${table}`))) as unknown as { rows: Array<{ n: number }> };
+    return result.rows[0].n;
+  };
+  return { verifications: await one("verifications"), images: await one("images"), cases: await one("review_cases") };
+}
