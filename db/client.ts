@@ -1,5 +1,5 @@
 import "server-only";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
@@ -41,13 +41,61 @@ export async function openPostgresDatabase(url: string, max = 10): Promise<Datab
   return { db, kind: "postgres", close: () => pool.end() };
 }
 
-/** PGlite on disk under `dir`. One process per data directory. */
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/**
+ * Takes `<dir>.lock` for this process. PGlite is a single-process database: two processes on
+ * one data directory corrupt it, so a second one is refused with what to do instead.
+ */
+function lockDataDir(dir: string): () => void {
+  const lock = `${dir}.lock`;
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      writeFileSync(lock, String(process.pid), { flag: "wx" });
+      const release = () => rmSync(lock, { force: true });
+      process.once("exit", release);
+      return release;
+    } catch {
+      const holder = Number(readFileSync(lock, "utf8"));
+      if (holder && holder !== process.pid && isRunning(holder)) {
+        throw new Error(
+          `The embedded database in ${dir} is in use by process ${holder} (PGlite allows one process per data directory). ` +
+            "Stop that process first (for example the running server), or run Vigil on PostgreSQL with DATABASE_URL.",
+        );
+      }
+      rmSync(lock, { force: true }); // left by a process that is gone
+    }
+  }
+  throw new Error(`could not lock ${dir}`);
+}
+
+/** PGlite on disk under `dir`. One process per data directory, enforced by a lock file. */
 export async function openPgliteDatabase(dir: string): Promise<DatabaseHandle> {
   mkdirSync(dir, { recursive: true });
-  const client = new PGlite(dir);
-  const db = drizzlePglite(client, options) as unknown as Database;
-  await migrateDatabase(db, "pglite");
-  return { db, kind: "pglite", close: () => client.close() };
+  const release = lockDataDir(dir);
+  try {
+    const client = new PGlite(dir);
+    const db = drizzlePglite(client, options) as unknown as Database;
+    await migrateDatabase(db, "pglite");
+    return {
+      db,
+      kind: "pglite",
+      close: async () => {
+        await client.close();
+        release();
+      },
+    };
+  } catch (error) {
+    release();
+    throw error;
+  }
 }
 
 const globalKey = Symbol.for("vigil.database");

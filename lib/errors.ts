@@ -25,7 +25,15 @@ export const errorCodes = {
 
 export type ErrorCode = keyof typeof errorCodes;
 
+/**
+ * Marks AppErrors across module instances: Next.js may bundle this file into several chunks
+ * (instrumentation, each route), so `instanceof` alone would miss errors made in another one,
+ * such as those the inference pool rejects with.
+ */
+const appErrorBrand = Symbol.for("vigil.AppError");
+
 export class AppError extends Error {
+  readonly [appErrorBrand] = true;
   readonly code: ErrorCode;
   readonly httpStatus: number;
   readonly details?: Record<string, unknown>;
@@ -40,7 +48,7 @@ export class AppError extends Error {
 }
 
 export function isAppError(error: unknown): error is AppError {
-  return error instanceof AppError;
+  return typeof error === "object" && error !== null && (error as Record<symbol, unknown>)[appErrorBrand] === true;
 }
 
 /** The native API's error body: `{ error: { code, message, details? } }`. */

@@ -5,6 +5,10 @@
  *   compare <a> <b>              similarity of the two subjects, with liveness of both
  *   liveness <img>               selfie liveness of the subject
  *   pairs <csv> [--root DIR]     one JSON line per `img1,img2[,label]` line
+ *   key create --project SLUG    a new API key (the project is created if missing)
+ *   key revoke <id|prefix>       revoke a key
+ *   key list --project SLUG      keys of a project (never their secrets)
+ *   audit verify                 check the audit trail's hash chain
  */
 import { readFile } from "node:fs/promises";
 import { isAbsolute, join } from "node:path";
@@ -13,13 +17,26 @@ import { isAppError, toErrorBody } from "@/lib/errors";
 import { analyzeFaces, compareFaces, cosineSimilarity } from "@/lib/inference";
 import type { FaceAnalysis } from "@/lib/inference";
 import { analysisToJson } from "@/lib/inference/serialize";
+import type { Database } from "@/db/client";
+import { getDatabase } from "@/db/client";
+import { createApiKey, createProject, getProjectBySlug, listApiKeys, revokeApiKey } from "@/lib/auth/api-keys";
+import { verifyAuditChain } from "@/lib/review/audit";
 
 const usage = `usage: npm run vigil -- <command>
 
   detect <img>                 faces with boxes, scores, landmarks and the subject's quality
   compare <a> <b>              cosine similarity of the two subjects, and their liveness
   liveness <img>               selfie liveness of the subject face
-  pairs <csv> [--root DIR]     lines img1,img2[,label]; prints one JSON object per line`;
+  pairs <csv> [--root DIR]     lines img1,img2[,label]; prints one JSON object per line
+
+  key create --project SLUG [--name NAME] [--quota N]
+                               a new API key, printed once (creates the project if missing)
+  key revoke <id|prefix>       revoke a key
+  key list --project SLUG      the project's keys: prefix, scopes, last use (never secrets)
+  audit verify                 check that no audit event was changed or deleted
+
+The database is PGlite under ./data unless DATABASE_URL is set; PGlite allows one process,
+so stop the server before using key and audit commands on the embedded database.`;
 
 function print(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value)}\n`);
@@ -107,8 +124,78 @@ async function pairs(csv: string, root: string | undefined) {
   }
 }
 
+async function withDatabase<T>(work: (db: Database) => Promise<T>): Promise<T> {
+  const handle = await getDatabase().catch((error: unknown) => {
+    throw new CliError(error instanceof Error ? error.message : String(error));
+  });
+  try {
+    return await work(handle.db);
+  } finally {
+    await handle.close();
+  }
+}
+
+async function key(action: string | undefined, args: string[], values: { project?: string; name?: string; quota?: string }) {
+  if (action === "create") {
+    if (!values.project) throw new CliError("key create needs --project SLUG");
+    const quota = values.quota === undefined ? null : Number(values.quota);
+    if (quota !== null && (!Number.isInteger(quota) || quota <= 0)) throw new CliError("--quota must be a positive whole number");
+    await withDatabase(async (db) => {
+      let project = await getProjectBySlug(db, values.project!);
+      if (!project) {
+        project = await createProject(db, { slug: values.project!, name: values.project!, author: "cli" });
+        console.error(`vigil: created project ${project.slug}`);
+      }
+      const { key: created, secret } = await createApiKey(db, { projectId: project.id, name: values.name ?? "cli", quota });
+      print({ id: created.id, project: project.slug, name: created.name, prefix: created.prefix, quota: created.quota, secret });
+      console.error("vigil: the secret is shown once; Vigil stores only its hash.");
+    });
+    return;
+  }
+  if (action === "revoke") {
+    if (args.length !== 1) throw new CliError("key revoke takes a key id or prefix");
+    await withDatabase(async (db) => {
+      const revoked = await revokeApiKey(db, args[0]);
+      if (!revoked) throw new CliError(`no active key ${args[0]}`);
+      print({ id: revoked.id, prefix: revoked.prefix, revokedAt: revoked.revokedAt });
+    });
+    return;
+  }
+  if (action === "list") {
+    if (!values.project) throw new CliError("key list needs --project SLUG");
+    await withDatabase(async (db) => {
+      const project = await getProjectBySlug(db, values.project!);
+      if (!project) throw new CliError(`no project ${values.project}`);
+      for (const k of await listApiKeys(db, project.id)) {
+        print({ id: k.id, name: k.name, prefix: k.prefix, scopes: k.scopes, quota: k.quota, used: k.usedCount, lastUsedAt: k.lastUsedAt, revokedAt: k.revokedAt });
+      }
+    });
+    return;
+  }
+  throw new CliError(`key takes create, revoke or list\n\n${usage}`);
+}
+
+async function audit(action: string | undefined) {
+  if (action !== "verify") throw new CliError(`audit takes verify\n\n${usage}`);
+  await withDatabase(async (db) => {
+    const result = await verifyAuditChain(db);
+    print({ events: result.checked, intact: result.brokenAt === null, brokenAt: result.brokenAt });
+    if (result.brokenAt !== null) process.exitCode = 1;
+  });
+}
+
 async function main(argv: string[]): Promise<void> {
-  const { positionals, values } = parseArgs({ args: argv, allowPositionals: true, options: { root: { type: "string" }, help: { type: "boolean", short: "h" } } });
+  const { positionals, values } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      root: { type: "string" },
+      project: { type: "string" },
+      name: { type: "string" },
+      quota: { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
   const [command, ...args] = positionals;
   const need = (n: number) => {
     if (args.length !== n) throw new CliError(`${command} takes ${n} argument${n > 1 ? "s" : ""}\n\n${usage}`);
@@ -126,6 +213,10 @@ async function main(argv: string[]): Promise<void> {
     case "pairs":
       need(1);
       return pairs(args[0], values.root);
+    case "key":
+      return key(args[0], args.slice(1), values);
+    case "audit":
+      return audit(args[0]);
     default:
       if (values.help || !command) {
         console.log(usage);
@@ -137,7 +228,7 @@ async function main(argv: string[]): Promise<void> {
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   main(process.argv.slice(2)).then(
-    () => process.exit(0),
+    () => process.exit(process.exitCode ?? 0),
     (error: unknown) => {
       if (error instanceof CliError) {
         console.error(`vigil: ${error.message}`);

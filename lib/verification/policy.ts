@@ -1,5 +1,5 @@
 import "server-only";
-import { desc, eq } from "drizzle-orm";
+import { and, desc, eq } from "drizzle-orm";
 import { z } from "zod";
 import type { Database, Transaction } from "@/db/client";
 import { thresholdPolicies } from "@/db/schema";
@@ -57,4 +57,19 @@ export async function getActivePolicy(db: Database | Transaction, projectId: str
 /** Writes version 1 of a new project's policy: the defaults. */
 export async function createInitialPolicy(db: Database | Transaction, projectId: string, author: string): Promise<void> {
   await db.insert(thresholdPolicies).values({ id: newId("pol"), projectId, version: 1, bands: DEFAULT_BANDS, reason: "Initial defaults", author });
+}
+
+/**
+ * The bands of one version of a project's policy: what a stored verification was decided
+ * under (`policyVersion`). Version 0 is the defaults a project without policy rows runs on.
+ */
+export async function getPolicyVersion(db: Database | Transaction, projectId: string, version: number): Promise<ActivePolicy> {
+  if (version === 0) return { version: 0, bands: DEFAULT_BANDS };
+  const [row] = await db
+    .select({ version: thresholdPolicies.version, bands: thresholdPolicies.bands })
+    .from(thresholdPolicies)
+    .where(and(eq(thresholdPolicies.projectId, projectId), eq(thresholdPolicies.version, version)))
+    .limit(1);
+  if (!row) throw new Error(`policy version ${version} of project ${projectId} is missing`);
+  return { version: row.version, bands: policyBandsSchema.parse(row.bands) };
 }

@@ -1,0 +1,19 @@
+import { authenticateApiKey } from "@/lib/auth/api-keys";
+import { readBody } from "@/lib/http/body";
+import { apiKeyOf, getServices } from "@/lib/http/context";
+import { nativeRoute } from "@/lib/http/native";
+import { analyzeFaces } from "@/lib/inference";
+import { analysisToJson } from "@/lib/inference/serialize";
+import { parseImages } from "@/lib/verification/faces-input";
+
+export const dynamic = "force-dynamic";
+
+/** Every face in one image: boxes, scores, five landmarks, and the subject's quality. Stores nothing. */
+export const POST = nativeRoute(async (request) => {
+  const { db } = await getServices();
+  await authenticateApiKey(db, apiKeyOf(request));
+  const { image } = parseImages(await readBody(request), ["image"]);
+  const analysis = await analyzeFaces(image, { liveness: false });
+  const { subject, ...rest } = analysisToJson(analysis);
+  return Response.json({ ...rest, subject: { ...subject, liveness: undefined } });
+});

@@ -1,0 +1,16 @@
+import { authenticateApiKey } from "@/lib/auth/api-keys";
+import { parsePassiveLivenessRequest, runPassiveLiveness, sfxCredentials, sfxRoute } from "@/lib/compat/sfx";
+import { readBody } from "@/lib/http/body";
+import { getServices } from "@/lib/http/context";
+
+export const dynamic = "force-dynamic";
+
+/** verified.africa-compatible passive selfie liveness (`Userid`: project slug, `ApiKey`: Vigil API key). */
+export const POST = sfxRoute(async (request, requestId, echo) => {
+  const { db, store } = await getServices();
+  const { userId, apiKey } = sfxCredentials(request);
+  const caller = await authenticateApiKey(db, apiKey, userId);
+  const input = parsePassiveLivenessRequest(await readBody(request, ["json"]), echo);
+  const { record, body } = await runPassiveLiveness(db, store, caller, input, requestId);
+  return Response.json(body, { headers: { "x-verification-id": record.id } });
+});

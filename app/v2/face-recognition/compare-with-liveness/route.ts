@@ -1,0 +1,15 @@
+import { authenticateApiKey } from "@/lib/auth/api-keys";
+import { compareWithLiveness, parseCompareWithLivenessRequest, verifikRoute } from "@/lib/compat/verifik";
+import { readBody } from "@/lib/http/body";
+import { bearerToken, getServices } from "@/lib/http/context";
+
+export const dynamic = "force-dynamic";
+
+/** Verifik-compatible 1:N face comparison with liveness (`Authorization: Bearer <Vigil API key>`). */
+export const POST = verifikRoute(async (request, requestId) => {
+  const { db, store } = await getServices();
+  const caller = await authenticateApiKey(db, bearerToken(request));
+  const input = parseCompareWithLivenessRequest(await readBody(request, ["json"]));
+  const { record, body } = await compareWithLiveness(db, store, caller, input, requestId);
+  return Response.json(body, { headers: { "x-verification-id": record.id } });
+});

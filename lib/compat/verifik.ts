@@ -1,0 +1,247 @@
+import "server-only";
+import type { Database } from "@/db/client";
+import type { Caller } from "@/lib/auth/api-keys";
+import { getEnv } from "@/lib/env";
+import { AppError, isAppError } from "@/lib/errors";
+import type { ErrorCode } from "@/lib/errors";
+import type { ParsedBody } from "@/lib/http/body";
+import { logUnexpected, requestIdOf } from "@/lib/http/context";
+import type { ImageStore } from "@/lib/storage";
+import { getActivePolicy } from "@/lib/verification/policy";
+import { hashRequest, runFaceVerification } from "@/lib/verification/service";
+import type { VerificationRecord } from "@/lib/verification/service";
+
+/**
+ * Verifik-compatible `POST /v2/face-recognition/compare-with-liveness` (seed 000): a probe
+ * selfie against a gallery (1:N, the best match counts), then selfie liveness on the probe
+ * unless the best match is below `compare_min_score`.
+ *
+ * Scores are Vigil's own: `result.score` is the best cosine similarity (clamped to 0-1) and
+ * `compare_min_score` is compared with it as is; `search_mode` is echoed, both modes run the
+ * same models. The Vigil record is banded by the project's policy; the caller's
+ * `liveness_min_score` only decides `liveness.result.passed`.
+ */
+
+/** Documented limits of the request's thresholds (seed 000: "[min 0.67 - max 0.95]", "[min 0.52 - max 1]"). */
+export const COMPARE_MIN_SCORE_RANGE = { min: 0.67, max: 0.95 } as const;
+export const LIVENESS_MIN_SCORE_RANGE = { min: 0.52, max: 1 } as const;
+export const SEARCH_MODES = ["FAST", "ACCURATE"] as const;
+export const OPERATING_SYSTEMS = ["DESKTOP", "IOS", "ANDROID"] as const;
+/** What the certificate says in place of "Certified by Verifik.co". */
+export const SIGNATURE_MESSAGE = "Certified by Vigil";
+
+export type SearchMode = (typeof SEARCH_MODES)[number];
+export type OperatingSystem = (typeof OPERATING_SYSTEMS)[number];
+
+export interface CompareWithLivenessRequest {
+  os: OperatingSystem;
+  probe: string;
+  gallery: string[];
+  searchMode: SearchMode;
+  /** null: the project's face-match approve threshold. */
+  compareMinScore: number | null;
+  /** null: the project's selfie-liveness approve threshold. */
+  livenessMinScore: number | null;
+}
+
+const missing = (field: string) => new AppError("INVALID_REQUEST", `missing ${field}`, { field, missing: true });
+const invalid = (field: string, message: string) => new AppError("INVALID_REQUEST", `${field} ${message}`, { field });
+const isAbsent = (value: unknown) => value === undefined || value === null || value === "";
+
+function oneOf<T extends string>(field: string, value: unknown, allowed: readonly T[]): T {
+  const upper = typeof value === "string" ? value.trim().toUpperCase() : null;
+  const found = allowed.find((a) => a === upper);
+  if (!found) throw invalid(field, `must be one of ${allowed.join(", ")}`);
+  return found;
+}
+
+function optionalScore(field: string, value: unknown, range: { min: number; max: number }): number | null {
+  if (isAbsent(value)) return null;
+  const score = typeof value === "number" ? value : typeof value === "string" && value.trim() !== "" ? Number(value) : NaN;
+  if (!Number.isFinite(score)) throw invalid(field, "must be a number");
+  if (score < range.min || score > range.max) throw invalid(field, `must be between ${range.min} and ${range.max}`);
+  return score;
+}
+
+/**
+ * Reads the JSON body. Missing parameters are checked in the order of the documented errors
+ * (search_mode, probe, gallery) and throw INVALID_REQUEST with `details.missing`, which the
+ * error mapper answers as `MissingParameter`; other bad values answer `InvalidArgument`.
+ */
+export function parseCompareWithLivenessRequest(body: ParsedBody): CompareWithLivenessRequest {
+  const value = body.kind === "json" && typeof body.value === "object" && body.value !== null && !Array.isArray(body.value) ? (body.value as Record<string, unknown>) : {};
+
+  if (isAbsent(value.search_mode)) throw missing("search_mode");
+  const searchMode = oneOf("search_mode", value.search_mode, SEARCH_MODES);
+
+  if (isAbsent(value.probe)) throw missing("probe");
+  if (typeof value.probe !== "string") throw invalid("probe", "must be a base64 image or a data URL");
+
+  if (isAbsent(value.gallery) || (Array.isArray(value.gallery) && value.gallery.length === 0)) throw missing("gallery");
+  if (!Array.isArray(value.gallery)) throw invalid("gallery", "must be an array of base64 images or data URLs");
+  const gallery = value.gallery.map((image, i) => {
+    if (typeof image !== "string" || image === "") throw invalid(`gallery[${i}]`, "must be a base64 image or a data URL");
+    return image;
+  });
+  const max = getEnv().VIGIL_MAX_GALLERY;
+  if (gallery.length > max) throw new AppError("GALLERY_TOO_LARGE", `gallery must hold at most ${max} images`, { field: "gallery", max });
+
+  return {
+    os: isAbsent(value.os) ? "DESKTOP" : oneOf("os", value.os, OPERATING_SYSTEMS),
+    probe: value.probe,
+    gallery,
+    searchMode,
+    compareMinScore: optionalScore("compare_min_score", value.compare_min_score, COMPARE_MIN_SCORE_RANGE),
+    livenessMinScore: optionalScore("liveness_min_score", value.liveness_min_score, LIVENESS_MIN_SCORE_RANGE),
+  };
+}
+
+/**
+ * Runs the verification (source "verifik", gallery images stored with role "gallery") and
+ * answers in Verifik's shape. Without `compare_min_score` / `liveness_min_score` the project's
+ * approve thresholds stand in: liveness runs whenever the match alone would approve.
+ */
+export async function compareWithLiveness(
+  db: Database,
+  store: ImageStore,
+  caller: Caller,
+  input: CompareWithLivenessRequest,
+  requestId: string,
+): Promise<{ record: VerificationRecord; body: ReturnType<typeof presentCompareWithLiveness> }> {
+  const policy = await getActivePolicy(db, caller.project.id);
+  const compareMinScore = input.compareMinScore ?? policy.bands.face_match.approve;
+  const livenessMinScore = input.livenessMinScore ?? policy.bands.selfie_liveness.approve;
+  const { record } = await runFaceVerification(db, store, {
+    projectId: caller.project.id,
+    apiKeyId: caller.key.id,
+    actor: `key:${caller.key.id}`,
+    source: "verifik",
+    type: "face_match_liveness",
+    selfie: input.probe,
+    references: input.gallery,
+    referenceRole: "gallery",
+    requestId,
+    requestHash: hashRequest(["verifik", input.searchMode, input.os, compareMinScore, livenessMinScore, input.probe, ...input.gallery]),
+    livenessOnlyIfMatchAtLeast: compareMinScore,
+  });
+  return { record, body: presentCompareWithLiveness(record, { os: input.os, searchMode: input.searchMode, livenessMinScore }) };
+}
+
+const round4 = (v: number) => Math.round(v * 10000) / 10000;
+const clamp01 = (v: number) => Math.min(1, Math.max(0, v));
+
+const months = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
+
+/** "September 15, 2024 3:13 AM" in UTC, the certificate's documented format. */
+export function formatSignatureDate(date: Date): string {
+  const hours = date.getUTCHours();
+  const minutes = String(date.getUTCMinutes()).padStart(2, "0");
+  return `${months[date.getUTCMonth()]} ${date.getUTCDate()}, ${date.getUTCFullYear()} ${hours % 12 || 12}:${minutes} ${hours < 12 ? "AM" : "PM"}`;
+}
+
+/**
+ * A verification in Verifik's response shape. `client` is the project id; `_id` and `id` are
+ * the verification id (one Vigil record stands behind both sections). `liveness` is present
+ * only when liveness ran.
+ */
+export function presentCompareWithLiveness(record: VerificationRecord, options: { os: OperatingSystem; searchMode: SearchMode; livenessMinScore: number }) {
+  const match = record.checks.find((c) => c.check === "face_match");
+  const liveness = record.checks.find((c) => c.check === "selfie_liveness");
+  const at = record.createdAt.toISOString();
+  const comparison = {
+    client: record.projectId,
+    type: "compareLive",
+    search_mode: options.searchMode,
+    gallery: [] as string[],
+    probe: [] as string[],
+    status: "success",
+    _id: record.id,
+    comparedAt: at,
+    result: { score: round4(clamp01(match?.score ?? 0)) },
+    updatedAt: at,
+    createdAt: at,
+    __v: 0,
+  };
+  const livenessScore = liveness?.status === "done" && liveness.score !== null ? round4(clamp01(liveness.score)) : null;
+  const data =
+    livenessScore === null
+      ? { comparison }
+      : {
+          comparison,
+          liveness: {
+            client: record.projectId,
+            type: "liveness",
+            status: "success",
+            search_mode: options.searchMode,
+            os: options.os,
+            liveness_min_score: options.livenessMinScore,
+            _id: record.id,
+            result: { liveness_score: livenessScore, passed: livenessScore >= options.livenessMinScore, min_score: options.livenessMinScore },
+            updatedAt: at,
+            createdAt: at,
+            __v: 0,
+          },
+        };
+  return { data, signature: { dateTime: formatSignatureDate(record.createdAt), message: SIGNATURE_MESSAGE }, id: record.id };
+}
+
+/** Verifik's error body (restify style): `{ code, message }`. */
+export interface VerifikErrorBody {
+  code: string;
+  message: string;
+}
+
+/**
+ * Vigil error code -> HTTP status and Verifik code. Parameter errors follow the documented
+ * `MissingParameter` (409, restify's status for it) and restify's `InvalidArgument`; image
+ * errors keep Vigil's status with the code in PascalCase.
+ */
+const verifikErrors: Record<ErrorCode, { status: number; code: string }> = {
+  INVALID_REQUEST: { status: 409, code: "InvalidArgument" },
+  GALLERY_TOO_LARGE: { status: 409, code: "InvalidArgument" },
+  BODY_TOO_LARGE: { status: 413, code: "RequestEntityTooLarge" },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, code: "UnsupportedMediaType" },
+  UNAUTHORIZED: { status: 401, code: "InvalidCredentials" },
+  FORBIDDEN: { status: 403, code: "NotAuthorized" },
+  QUOTA_EXCEEDED: { status: 403, code: "QuotaExceeded" },
+  NOT_FOUND: { status: 404, code: "ResourceNotFound" },
+  IDEMPOTENCY_KEY_REUSED: { status: 409, code: "InvalidArgument" },
+  INVALID_IMAGE: { status: 400, code: "InvalidImage" },
+  UNSUPPORTED_FORMAT: { status: 415, code: "UnsupportedFormat" },
+  IMAGE_TOO_LARGE: { status: 413, code: "ImageTooLarge" },
+  IMAGE_TOO_SMALL: { status: 422, code: "ImageTooSmall" },
+  NO_FACE_FOUND: { status: 422, code: "NoFaceFound" },
+  MULTIPLE_FACES: { status: 422, code: "MultipleFaces" },
+  MODELS_UNAVAILABLE: { status: 503, code: "ServiceUnavailable" },
+  INTERNAL: { status: 500, code: "InternalError" },
+};
+
+/**
+ * Maps an error onto Verifik's body. Parameter messages end in "\n" as the documented
+ * `MissingParameter` bodies do; an unparseable body is `InvalidContent` (400); anything
+ * that is not an AppError is a generic `InternalError`.
+ */
+export function toVerifikError(error: unknown): { status: number; body: VerifikErrorBody } {
+  if (!isAppError(error)) return { status: 500, body: { code: "InternalError", message: "Internal error. The request id is in the server log." } };
+  if (error.code === "INVALID_REQUEST" && error.details?.missing === true) return { status: 409, body: { code: "MissingParameter", message: `${error.message}\n` } };
+  if (error.code === "INVALID_REQUEST" && !error.details?.field) return { status: 400, body: { code: "InvalidContent", message: error.message } };
+  const mapped = verifikErrors[error.code];
+  const isParameter = error.code === "INVALID_REQUEST" || error.code === "GALLERY_TOO_LARGE";
+  return { status: mapped.status, body: { code: mapped.code, message: isParameter ? `${error.message}\n` : error.message } };
+}
+
+/** Wraps a Verifik-compatible handler: request id in and out, every error in Verifik's shape. */
+export function verifikRoute(handler: (request: Request, requestId: string) => Promise<Response>) {
+  return async (request: Request): Promise<Response> => {
+    const requestId = requestIdOf(request);
+    try {
+      const response = await handler(request, requestId);
+      response.headers.set("x-request-id", requestId);
+      return response;
+    } catch (error) {
+      const { status, body } = toVerifikError(error);
+      if (status >= 500) logUnexpected(requestId, error);
+      return Response.json(body, { status, headers: { "x-request-id": requestId } });
+    }
+  };
+}
