@@ -1,6 +1,6 @@
 import sharp from "sharp";
 import { beforeAll, describe, expect, it } from "vitest";
-import { AppError } from "@/lib/errors";
+import { errorCodeOf } from "@/lib/testing/errors";
 import { analyzeFaces } from "./pool";
 import { compareFaces } from "./compare";
 import type { FaceAnalysis } from "./analyze";
@@ -11,15 +11,6 @@ import { cropAround, samplePhoto } from "./testing/photos";
 const APPROVE = 0.55;
 const REJECT = 0.4;
 
-async function codeOf(work: () => Promise<unknown>): Promise<string> {
-  try {
-    await work();
-  } catch (error) {
-    if (error instanceof AppError) return error.code;
-    throw error;
-  }
-  return "no error";
-}
 
 /** Faces sorted left to right, so tests can name "the second person from the left". */
 function leftToRight(analysis: FaceAnalysis) {
@@ -56,15 +47,15 @@ describe("face detection on real photos", () => {
   });
 
   it("refuses a group photo when exactly one face is required", async () => {
-    expect(await codeOf(() => analyzeFaces(samplePhoto("sample4.jpg"), { requireSingleFace: true }))).toBe("MULTIPLE_FACES");
+    expect(await errorCodeOf(() => analyzeFaces(samplePhoto("sample4.jpg"), { requireSingleFace: true }))).toBe("MULTIPLE_FACES");
   });
 
   it("answers NO_FACE_FOUND for a photo without a face", async () => {
     // The lower right of sample2: a sofa, legs and boots, no face.
     const noFace = await sharp(samplePhoto("sample2.jpg")).extract({ left: 1200, top: 900, width: 700, height: 460 }).jpeg().toBuffer();
-    expect(await codeOf(() => analyzeFaces(noFace))).toBe("NO_FACE_FOUND");
+    expect(await errorCodeOf(() => analyzeFaces(noFace))).toBe("NO_FACE_FOUND");
     const flat = await sharp({ create: { width: 640, height: 480, channels: 3, background: "#6a7f99" } }).jpeg().toBuffer();
-    expect(await codeOf(() => analyzeFaces(flat))).toBe("NO_FACE_FOUND");
+    expect(await errorCodeOf(() => analyzeFaces(flat))).toBe("NO_FACE_FOUND");
   });
 });
 

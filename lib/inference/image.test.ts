@@ -1,19 +1,10 @@
 import { deflateSync } from "node:zlib";
 import sharp from "sharp";
 import { describe, expect, it } from "vitest";
-import { AppError } from "@/lib/errors";
+import { errorCodeOf } from "@/lib/testing/errors";
 import { decodeImage, readImageHeader, sniffFormat, toImageBytes } from "./image";
 import { samplePhoto } from "./testing/photos";
 
-async function codeOf(work: () => Promise<unknown> | unknown): Promise<string> {
-  try {
-    await work();
-  } catch (error) {
-    if (error instanceof AppError) return error.code;
-    throw error;
-  }
-  return "no error";
-}
 
 function crc32(bytes: Buffer): number {
   let crc = ~0;
@@ -60,8 +51,8 @@ describe("toImageBytes", () => {
   });
 
   it("rejects text that is not base64", async () => {
-    expect(await codeOf(() => toImageBytes("this is not base64!"))).toBe("INVALID_IMAGE");
-    expect(await codeOf(() => toImageBytes(""))).toBe("INVALID_IMAGE");
+    expect(await errorCodeOf(() => toImageBytes("this is not base64!"))).toBe("INVALID_IMAGE");
+    expect(await errorCodeOf(() => toImageBytes(""))).toBe("INVALID_IMAGE");
   });
 });
 
@@ -70,22 +61,22 @@ describe("readImageHeader", () => {
     expect(sniffFormat(samplePhoto("sample1.jpg"))).toBe("jpeg");
     const gif = Buffer.from("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7", "base64");
     expect(sniffFormat(gif)).toBe("gif");
-    expect(await codeOf(() => readImageHeader(gif))).toBe("UNSUPPORTED_FORMAT");
+    expect(await errorCodeOf(() => readImageHeader(gif))).toBe("UNSUPPORTED_FORMAT");
   });
 
   it("rejects a non-image, a truncated JPEG, a 20000x20000 PNG and a tiny image with their codes", async () => {
     const jpeg = samplePhoto("sample2.jpg");
-    expect(await codeOf(() => readImageHeader(Buffer.from("%%% definitely not an image %%%")))).toBe("INVALID_IMAGE");
+    expect(await errorCodeOf(() => readImageHeader(Buffer.from("%%% definitely not an image %%%")))).toBe("INVALID_IMAGE");
     const truncated = jpeg.subarray(0, Math.floor(jpeg.length / 2));
     expect(
-      await codeOf(async () => {
+      await errorCodeOf(async () => {
         const header = await readImageHeader(truncated);
         await decodeImage(truncated, header);
       }),
     ).toBe("INVALID_IMAGE");
-    expect(await codeOf(() => readImageHeader(bombPng()))).toBe("IMAGE_TOO_LARGE");
+    expect(await errorCodeOf(() => readImageHeader(bombPng()))).toBe("IMAGE_TOO_LARGE");
     const tiny = await sharp({ create: { width: 20, height: 20, channels: 3, background: "#888" } }).png().toBuffer();
-    expect(await codeOf(() => readImageHeader(tiny))).toBe("IMAGE_TOO_SMALL");
+    expect(await errorCodeOf(() => readImageHeader(tiny))).toBe("IMAGE_TOO_SMALL");
   });
 
   it("applies EXIF orientation to the reported size and the pixels", async () => {

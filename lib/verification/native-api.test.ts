@@ -76,6 +76,10 @@ describe("POST /api/v1/verifications", () => {
     const before = await countRecords(ctx.handle);
     const gif = "R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7";
     const flat = (await sharp({ create: { width: 400, height: 400, channels: 3, background: "#345" } }).jpeg().toBuffer()).toString("base64");
+    const tiny = (await sharp({ create: { width: 30, height: 30, channels: 3, background: "#345" } }).png().toBuffer()).toString("base64");
+    const group = samplePhoto("sample4.jpg").toString("base64");
+    // 16 MiB of random bytes behind a JPEG header: over the 15 MiB image limit, under the body limit.
+    const huge = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.alloc(16 * 1024 * 1024, 7)]).toString("base64");
     const cases: Array<[Promise<Response>, number, string]> = [
       [post({ reference: personA.toString("base64") }), 400, "INVALID_REQUEST"],
       [post({ selfie: 42 }), 400, "INVALID_REQUEST"],
@@ -88,6 +92,10 @@ describe("POST /api/v1/verifications", () => {
       [post({ selfie: personA.toString("base64") }, { "content-type": "text/plain" }), 415, "UNSUPPORTED_MEDIA_TYPE"],
       [post({ selfie: personA.toString("base64") }, {}, "vgl_unknown"), 401, "UNAUTHORIZED"],
       [post({ selfie: personA.toString("base64"), references: Array(11).fill(personB.toString("base64")) }), 422, "GALLERY_TOO_LARGE"],
+      [post({ selfie: tiny }), 422, "IMAGE_TOO_SMALL"],
+      [post({ selfie: group, type: "selfie_liveness" }), 422, "MULTIPLE_FACES"],
+      [post({ selfie: huge }), 413, "IMAGE_TOO_LARGE"],
+      [post(`{"selfie":"${"A".repeat(41 * 1024 * 1024)}"}`), 413, "BODY_TOO_LARGE"],
     ];
     for (const [promise, status, code] of cases) {
       const res = await promise;

@@ -194,7 +194,8 @@ export async function runFaceVerification(db: Database, store: ImageStore, input
   const referenceBytes = input.references.map(toImageBytes);
   // Liveness runs with the selfie's analysis, so a skipped check costs nothing extra to undo.
   const [selfie, ...references] = await Promise.all([
-    analyzeFaces(selfieBytes, { liveness: wantsLiveness }),
+    // A selfie with a second confident face is refused: whose face is being verified is unclear.
+    analyzeFaces(selfieBytes, { liveness: wantsLiveness, requireSingleFace: true }),
     ...referenceBytes.map((bytes) => analyzeFaces(bytes, { liveness: false })),
   ]);
   const inferenceMs = performance.now() - started;

@@ -10,7 +10,7 @@ import { auditEvents, images, reviewCases, verifications } from "@/db/schema";
 import type { TestPostgres } from "@/db/testing/postgres";
 import { postgresUnavailableReason, startTestPostgres } from "@/db/testing/postgres";
 import { authenticateApiKey, createApiKey, createProject, revokeApiKey } from "@/lib/auth/api-keys";
-import { AppError } from "@/lib/errors";
+import { errorCodeOf } from "@/lib/testing/errors";
 import { analyzeFaces } from "@/lib/inference";
 import { cropAround, samplePhoto } from "@/lib/inference/testing/photos";
 import { appendAudit, verifyAuditChain } from "@/lib/review/audit";
@@ -32,15 +32,6 @@ beforeAll(async () => {
   faceB = await cropAround(photo, faces[1].box, 0.8);
 });
 
-async function codeOf(work: () => Promise<unknown>): Promise<string> {
-  try {
-    await work();
-  } catch (error) {
-    if (error instanceof AppError) return error.code;
-    throw error;
-  }
-  return "no error";
-}
 
 function files(dir: string): string[] {
   try {
@@ -170,20 +161,20 @@ describe.each(backends)("storage on $name", ({ open, skip }) => {
     expect(results[0].record.id).toBe(results[1].record.id);
     const rows = await handle.db.select().from(verifications).where(eq(verifications.idempotencyKey, "same-key"));
     expect(rows).toHaveLength(1);
-    expect(await codeOf(() => runFaceVerification(handle.db, store, { ...req, requestHash: hashRequest(["other"]) }))).toBe("IDEMPOTENCY_KEY_REUSED");
+    expect(await errorCodeOf(() => runFaceVerification(handle.db, store, { ...req, requestHash: hashRequest(["other"]) }))).toBe("IDEMPOTENCY_KEY_REUSED");
   });
 
   it.skipIf(skip)("authenticates keys: hashed, scoped to a project, revocable, with an atomic quota", async () => {
     const { key, secret } = await createApiKey(handle.db, { projectId, name: "quota", quota: 3 });
     expect(secret.startsWith(key.prefix)).toBe(true);
     expect(key.secretHash).not.toContain(secret.slice(4, 20));
-    expect(await codeOf(() => authenticateApiKey(handle.db, secret, "someone-else"))).toBe("FORBIDDEN");
-    const attempts = await Promise.all(Array.from({ length: 6 }, () => codeOf(() => authenticateApiKey(handle.db, secret, "bank"))));
+    expect(await errorCodeOf(() => authenticateApiKey(handle.db, secret, "someone-else"))).toBe("FORBIDDEN");
+    const attempts = await Promise.all(Array.from({ length: 6 }, () => errorCodeOf(() => authenticateApiKey(handle.db, secret, "bank"))));
     expect(attempts.filter((c) => c === "no error")).toHaveLength(3);
     expect(attempts.filter((c) => c === "QUOTA_EXCEEDED")).toHaveLength(3);
     expect(await revokeApiKey(handle.db, key.prefix)).not.toBeNull();
-    expect(await codeOf(() => authenticateApiKey(handle.db, secret))).toBe("UNAUTHORIZED");
-    expect(await codeOf(() => authenticateApiKey(handle.db, "vgl_nope"))).toBe("UNAUTHORIZED");
+    expect(await errorCodeOf(() => authenticateApiKey(handle.db, secret))).toBe("UNAUTHORIZED");
+    expect(await errorCodeOf(() => authenticateApiKey(handle.db, "vgl_nope"))).toBe("UNAUTHORIZED");
   });
 
   it.skipIf(skip)("chains audit events so that an edited event is detected", async () => {
