@@ -7,7 +7,8 @@ import { cropAround, samplePhoto } from "@/lib/inference/testing/photos";
 import type { ApiTestContext } from "@/lib/testing/api";
 import { countRecords, setupApiTest } from "@/lib/testing/api";
 import { getVerification } from "@/lib/verification/service";
-import { formatSignatureDate } from "./verifik";
+import { DEFAULT_BANDS } from "@/lib/verification/policy";
+import { formatSignatureDate, fromVerifikScore, toVerifikScore } from "./verifik";
 
 let ctx: ApiTestContext;
 /** Crops of one face each: a1/a2 the same person in two photos (similarity ~0.70), b1/b2 two different people (~0.39). */
@@ -66,12 +67,24 @@ describe("POST /v2/face-recognition/compare-with-liveness", () => {
     expect(record!.images.map((i) => `${i.role}${i.position}`).sort()).toEqual(["gallery0", "gallery1", "selfie0"]);
     const match = record!.checks.find((c) => c.check === "face_match")!;
     expect(match).toMatchObject({ band: "approve", details: { bestIndex: 1 } });
-    expect(comparison.result.score).toBe(match.score);
+    expect(comparison.result.score).toBeCloseTo(toVerifikScore(match.score!, DEFAULT_BANDS), 4);
+    expect(comparison.result.score).toBeGreaterThan(match.score!);
+  });
+
+  it("maps cosine onto Verifik's scale through the project's bands, and back", () => {
+    expect(toVerifikScore(0, DEFAULT_BANDS)).toBe(0);
+    expect(toVerifikScore(0.4, DEFAULT_BANDS)).toBeCloseTo(0.67, 10);
+    expect(toVerifikScore(0.55, DEFAULT_BANDS)).toBeCloseTo(0.85, 10);
+    expect(toVerifikScore(1, DEFAULT_BANDS)).toBe(1);
+    expect(toVerifikScore(-0.3, DEFAULT_BANDS)).toBe(0);
+    for (const cosine of [0.1, 0.39, 0.47, 0.6, 0.93]) expect(fromVerifikScore(toVerifikScore(cosine, DEFAULT_BANDS), DEFAULT_BANDS)).toBeCloseTo(cosine, 10);
+    const strict = { ...DEFAULT_BANDS, face_match: { approve: 0.7, review: 0.5 } };
+    expect(toVerifikScore(0.6, strict)).toBeCloseTo(0.76, 10);
   });
 
   it("scores two different people low, rejects, and skips liveness below the default minimum", async () => {
     const body = await (await post({ search_mode: "FAST", probe: face.b1, gallery: [face.b2] })).json();
-    expect(body.data.comparison.result.score).toBeLessThan(0.47);
+    expect(body.data.comparison.result.score).toBeLessThan(0.67);
     expect(body.data.liveness).toBeUndefined();
     const record = await getVerification(ctx.handle.db, ctx.project.id, body.id);
     expect(record!.status).toBe("rejected");
@@ -82,7 +95,7 @@ describe("POST /v2/face-recognition/compare-with-liveness", () => {
     const res = await post({ ...valid(), compare_min_score: 0.95 });
     const body = await res.json();
     expect(res.status).toBe(200);
-    expect(body.data.comparison.result.score).toBeGreaterThan(0.55);
+    expect(body.data.comparison.result.score).toBeGreaterThan(0.85);
     expect(body.data.comparison.result.score).toBeLessThan(0.95);
     expect(Object.keys(body.data)).toEqual(["comparison"]);
     const record = await getVerification(ctx.handle.db, ctx.project.id, body.id);

@@ -7,7 +7,8 @@ import type { ErrorCode } from "@/lib/errors";
 import type { ParsedBody } from "@/lib/http/body";
 import { logUnexpected, requestIdOf } from "@/lib/http/context";
 import type { ImageStore } from "@/lib/storage";
-import { getActivePolicy } from "@/lib/verification/policy";
+import { getActivePolicy, getPolicyVersion } from "@/lib/verification/policy";
+import type { PolicyBands } from "@/lib/verification/policy";
 import { hashRequest, runFaceVerification } from "@/lib/verification/service";
 import type { VerificationRecord } from "@/lib/verification/service";
 
@@ -16,10 +17,10 @@ import type { VerificationRecord } from "@/lib/verification/service";
  * selfie against a gallery (1:N, the best match counts), then selfie liveness on the probe
  * unless the best match is below `compare_min_score`.
  *
- * Scores are Vigil's own: `result.score` is the best cosine similarity (clamped to 0-1) and
- * `compare_min_score` is compared with it as is; `search_mode` is echoed, both modes run the
- * same models. The Vigil record is banded by the project's policy; the caller's
- * `liveness_min_score` only decides `liveness.result.passed`.
+ * `result.score` and `compare_min_score` are on Verifik's scale (see `toVerifikScore`), not
+ * raw cosine; `search_mode` is echoed, both modes run the same models. The Vigil record is
+ * banded by the project's policy; the caller's `liveness_min_score` only decides
+ * `liveness.result.passed`.
  */
 
 /** Documented limits of the request's thresholds (seed 000: "[min 0.67 - max 0.95]", "[min 0.52 - max 1]"). */
@@ -27,6 +28,46 @@ export const COMPARE_MIN_SCORE_RANGE = { min: 0.67, max: 0.95 } as const;
 export const LIVENESS_MIN_SCORE_RANGE = { min: 0.52, max: 1 } as const;
 export const SEARCH_MODES = ["FAST", "ACCURATE"] as const;
 export const OPERATING_SYSTEMS = ["DESKTOP", "IOS", "ANDROID"] as const;
+/**
+ * Verifik's comparison scores live on their own scale: its documented thresholds run from
+ * 0.67 to 0.95 (0.85 in its example), while Vigil's cosine similarity approves at 0.55 and
+ * goes to review at 0.40. Compared as is, a genuine pair at cosine 0.70 would fail the
+ * example threshold. So the cosine is mapped piecewise-linearly through the project's
+ * face-match bands: 0 -> 0, review -> 0.67 (Verifik's lowest threshold), approve -> 0.85
+ * (its example threshold), 1 -> 1; and `compare_min_score` is read on the same scale.
+ */
+export const VERIFIK_REVIEW_SCORE = 0.67;
+export const VERIFIK_APPROVE_SCORE = 0.85;
+
+function anchors(bands: PolicyBands): Array<[number, number]> {
+  return [
+    [0, 0],
+    [bands.face_match.review, VERIFIK_REVIEW_SCORE],
+    [bands.face_match.approve, VERIFIK_APPROVE_SCORE],
+    [1, 1],
+  ];
+}
+
+function interpolate(points: Array<[number, number]>, x: number): number {
+  if (x <= points[0][0]) return points[0][1];
+  for (let i = 1; i < points.length; i++) {
+    const [x0, y0] = points[i - 1];
+    const [x1, y1] = points[i];
+    if (x <= x1) return x1 === x0 ? y1 : y0 + ((x - x0) * (y1 - y0)) / (x1 - x0);
+  }
+  return points[points.length - 1][1];
+}
+
+/** A cosine similarity on Verifik's score scale, under the project's face-match bands. */
+export function toVerifikScore(cosine: number, bands: PolicyBands): number {
+  return interpolate(anchors(bands), cosine);
+}
+
+/** The cosine similarity that a Verifik-scale score stands for (the inverse of toVerifikScore). */
+export function fromVerifikScore(score: number, bands: PolicyBands): number {
+  return interpolate(anchors(bands).map(([x, y]): [number, number] => [y, x]), score);
+}
+
 /** What the certificate says in place of "Certified by Verifik.co". */
 export const SIGNATURE_MESSAGE = "Certified by Vigil";
 
@@ -98,8 +139,9 @@ export function parseCompareWithLivenessRequest(body: ParsedBody): CompareWithLi
 
 /**
  * Runs the verification (source "verifik", gallery images stored with role "gallery") and
- * answers in Verifik's shape. Without `compare_min_score` / `liveness_min_score` the project's
- * approve thresholds stand in: liveness runs whenever the match alone would approve.
+ * answers in Verifik's shape. Without `compare_min_score` the project's approve threshold
+ * stands in (0.85 on Verifik's scale), without `liveness_min_score` the liveness approve
+ * threshold: liveness runs whenever the match alone would approve.
  */
 export async function compareWithLiveness(
   db: Database,
@@ -109,7 +151,7 @@ export async function compareWithLiveness(
   requestId: string,
 ): Promise<{ record: VerificationRecord; body: ReturnType<typeof presentCompareWithLiveness> }> {
   const policy = await getActivePolicy(db, caller.project.id);
-  const compareMinScore = input.compareMinScore ?? policy.bands.face_match.approve;
+  const compareMinScore = input.compareMinScore ?? VERIFIK_APPROVE_SCORE;
   const livenessMinScore = input.livenessMinScore ?? policy.bands.selfie_liveness.approve;
   const { record } = await runFaceVerification(db, store, {
     projectId: caller.project.id,
@@ -122,9 +164,11 @@ export async function compareWithLiveness(
     referenceRole: "gallery",
     requestId,
     requestHash: hashRequest(["verifik", input.searchMode, input.os, compareMinScore, livenessMinScore, input.probe, ...input.gallery]),
-    livenessOnlyIfMatchAtLeast: compareMinScore,
+    livenessOnlyIfMatchAtLeast: fromVerifikScore(compareMinScore, policy.bands),
   });
-  return { record, body: presentCompareWithLiveness(record, { os: input.os, searchMode: input.searchMode, livenessMinScore }) };
+  // The bands the record was decided under (a replay may predate a policy change).
+  const decidedUnder = record.policyVersion === policy.version ? policy : await getPolicyVersion(db, caller.project.id, record.policyVersion);
+  return { record, body: presentCompareWithLiveness(record, { os: input.os, searchMode: input.searchMode, livenessMinScore, bands: decidedUnder.bands }) };
 }
 
 const round4 = (v: number) => Math.round(v * 10000) / 10000;
@@ -144,7 +188,7 @@ export function formatSignatureDate(date: Date): string {
  * the verification id (one Vigil record stands behind both sections). `liveness` is present
  * only when liveness ran.
  */
-export function presentCompareWithLiveness(record: VerificationRecord, options: { os: OperatingSystem; searchMode: SearchMode; livenessMinScore: number }) {
+export function presentCompareWithLiveness(record: VerificationRecord, options: { os: OperatingSystem; searchMode: SearchMode; livenessMinScore: number; bands: PolicyBands }) {
   const match = record.checks.find((c) => c.check === "face_match");
   const liveness = record.checks.find((c) => c.check === "selfie_liveness");
   const at = record.createdAt.toISOString();
@@ -157,7 +201,7 @@ export function presentCompareWithLiveness(record: VerificationRecord, options: 
     status: "success",
     _id: record.id,
     comparedAt: at,
-    result: { score: round4(clamp01(match?.score ?? 0)) },
+    result: { score: round4(toVerifikScore(match?.score ?? 0, options.bands)) },
     updatedAt: at,
     createdAt: at,
     __v: 0,

@@ -1,6 +1,6 @@
 import "server-only";
 import type { ZodType } from "zod";
-import { AppError, isAppError, toErrorBody } from "@/lib/errors";
+import { AppError, toErrorBody } from "@/lib/errors";
 import { logUnexpected, requestIdOf } from "./context";
 
 /** Parses `value` with a zod schema, turning the first issue into INVALID_REQUEST with its path. */
@@ -24,8 +24,8 @@ export function nativeRoute<C>(handler: (request: Request, requestId: string, co
       response.headers.set("x-request-id", requestId);
       return response;
     } catch (error) {
-      if (!isAppError(error)) logUnexpected(requestId, error);
       const { status, body } = toErrorBody(error);
+      if (status >= 500) logUnexpected(requestId, error);
       const headers: Record<string, string> = { "x-request-id": requestId };
       if (status === 401) headers["www-authenticate"] = 'Bearer realm="vigil"';
       return Response.json({ ...body, requestId }, { status, headers });

@@ -109,8 +109,11 @@ function clipBox(box: Box, width: number, height: number): Box | null {
  * Finds face boxes in `image` (pixels of the working image). Runs the full-frame pass and,
  * only when it finds nothing, the padded passes.
  */
+/** The detector's input buffer, reused: a thread runs one detection at a time. */
+let detectorInput: Float32Array | undefined;
+
 export async function detectBoxes(models: ModelSet, image: RgbImage): Promise<RawDetection[]> {
-  const tensor = new Float32Array(3 * DET_WIDTH * DET_HEIGHT);
+  const tensor = (detectorInput ??= new Float32Array(3 * DET_WIDTH * DET_HEIGHT));
   for (const fill of PASS_FILL) {
     const found = (await runPass(models, image, fill, tensor))
       .map((d) => ({ ...d, box: clipBox(d.box, image.width, image.height) }))

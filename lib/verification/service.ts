@@ -3,7 +3,7 @@ import { createHash } from "node:crypto";
 import { and, eq, inArray } from "drizzle-orm";
 import type { Database } from "@/db/client";
 import { images, reviewCases, verifications } from "@/db/schema";
-import { AppError } from "@/lib/errors";
+import { AppError, isAppError } from "@/lib/errors";
 import { newId } from "@/lib/ids";
 import type { FaceAnalysis, ImageInput } from "@/lib/inference";
 import { analyzeFaces, cosineSimilarity, modelInfo } from "@/lib/inference";
@@ -161,6 +161,16 @@ async function findIdempotent(db: Database, projectId: string, key: string, requ
   return (await hydrate(db, [row]))[0];
 }
 
+/** Says which image an image or face error is about, so a caller with a gallery can tell. */
+async function naming<T>(image: string, work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } catch (error) {
+    if (isAppError(error)) throw new AppError(error.code, `${image}: ${error.message}`, { ...error.details, image });
+    throw error;
+  }
+}
+
 function isUniqueViolation(error: unknown): boolean {
   let e: unknown = error;
   for (let depth = 0; e && depth < 4; depth++) {
@@ -195,8 +205,8 @@ export async function runFaceVerification(db: Database, store: ImageStore, input
   // Liveness runs with the selfie's analysis, so a skipped check costs nothing extra to undo.
   const [selfie, ...references] = await Promise.all([
     // A selfie with a second confident face is refused: whose face is being verified is unclear.
-    analyzeFaces(selfieBytes, { liveness: wantsLiveness, requireSingleFace: true }),
-    ...referenceBytes.map((bytes) => analyzeFaces(bytes, { liveness: false })),
+    naming("selfie", analyzeFaces(selfieBytes, { liveness: wantsLiveness, requireSingleFace: true })),
+    ...referenceBytes.map((bytes, i) => naming(`${input.referenceRole}[${i}]`, analyzeFaces(bytes, { liveness: false }))),
   ]);
   const inferenceMs = performance.now() - started;
 
