@@ -12,9 +12,8 @@ import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import sharp from "sharp";
-import { analyzeFaces, compareFaces } from "@/lib/inference";
-import { samplePhoto } from "@/lib/inference/testing/photos";
+import { compareFaces } from "@/lib/inference";
+import { selfie } from "./lib/selfies";
 
 const { values } = parseArgs({
   options: { runs: { type: "string", default: "40" }, seconds: { type: "string", default: "10" }, "cold-runs": { type: "string", default: "5" }, "cold-child": { type: "string" } },
@@ -26,21 +25,6 @@ const median = (xs: number[]) => {
 };
 const p95 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * 0.95))];
 const fmt = (v: number) => v.toFixed(1).padStart(7);
-
-/** A 1000x1500 portrait JPEG around the n-th face (left to right) of a sample photo. */
-async function selfie(file: string, nth: number): Promise<Buffer> {
-  const photo = samplePhoto(file);
-  const analysis = await analyzeFaces(photo, { liveness: false });
-  const face = [...analysis.faces].sort((a, b) => a.box.x1 - b.box.x1)[nth];
-  const meta = await sharp(photo).metadata();
-  // 2:3 window, 2.6 face heights tall, centred on the face, kept inside the photo.
-  const h = Math.min(meta.height!, Math.round((face.box.y2 - face.box.y1) * 2.6));
-  const w = Math.round((h * 2) / 3);
-  const cx = (face.box.x1 + face.box.x2) / 2, cy = (face.box.y1 + face.box.y2) / 2;
-  const left = Math.max(0, Math.min(meta.width! - w, Math.round(cx - w / 2)));
-  const top = Math.max(0, Math.min(meta.height! - h, Math.round(cy - h / 2.4)));
-  return sharp(photo).extract({ left, top, width: w, height: h }).resize(1000, 1500, { fit: "fill" }).jpeg({ quality: 90 }).toBuffer();
-}
 
 /** In a fresh process: from process start (module loading, workers, models) to the first compare's result. */
 async function coldChild(dir: string): Promise<void> {
