@@ -4,7 +4,7 @@ import type { Caller } from "@/lib/auth/api-keys";
 import { AppError, isAppError } from "@/lib/errors";
 import type { ErrorCode } from "@/lib/errors";
 import type { ParsedBody } from "@/lib/http/body";
-import { logUnexpected, requestIdOf } from "@/lib/http/context";
+import { answerWith } from "@/lib/http/answer";
 import type { ImageInput } from "@/lib/inference";
 import type { ImageStore } from "@/lib/storage";
 import type { PolicyBands } from "@/lib/verification/policy";
@@ -169,16 +169,5 @@ export function toKairosError(error: unknown): { status: number; body: KairosErr
 
 /** Wraps a Kairos-compatible handler: request id in and out, every error in Kairos' shape. */
 export function kairosRoute(handler: (request: Request, requestId: string) => Promise<Response>) {
-  return async (request: Request): Promise<Response> => {
-    const requestId = requestIdOf(request);
-    try {
-      const response = await handler(request, requestId);
-      response.headers.set("x-request-id", requestId);
-      return response;
-    } catch (error) {
-      const { status, body } = toKairosError(error);
-      if (status >= 500) logUnexpected(requestId, error);
-      return Response.json(body, { status, headers: { "x-request-id": requestId } });
-    }
-  };
+  return (request: Request): Promise<Response> => answerWith(request, (requestId) => handler(request, requestId), (error) => toKairosError(error));
 }

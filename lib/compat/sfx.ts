@@ -5,7 +5,7 @@ import type { Caller } from "@/lib/auth/api-keys";
 import { AppError, isAppError } from "@/lib/errors";
 import type { ErrorCode } from "@/lib/errors";
 import type { ParsedBody } from "@/lib/http/body";
-import { logUnexpected, requestIdOf } from "@/lib/http/context";
+import { answerWith } from "@/lib/http/answer";
 import type { ImageStore } from "@/lib/storage";
 import { hashRequest, runFaceVerification } from "@/lib/verification/service";
 import type { VerificationRecord, VerificationStatus } from "@/lib/verification/service";
@@ -187,17 +187,9 @@ export function toSfxError(error: unknown, echo: SfxEcho, now = Date.now()) {
 
 /** Wraps a handler: request id in and out, every error in the vendor's shape. */
 export function sfxRoute(handler: (request: Request, requestId: string, echo: SfxEcho) => Promise<Response>) {
-  return async (request: Request): Promise<Response> => {
-    const requestId = requestIdOf(request);
+  return (request: Request): Promise<Response> => {
+    // Filled in by the handler as it reads the body, so that errors can echo it back.
     const echo: SfxEcho = { verificationType: null, transactionReference: null };
-    try {
-      const response = await handler(request, requestId, echo);
-      response.headers.set("x-request-id", requestId);
-      return response;
-    } catch (error) {
-      const { status, body } = toSfxError(error, echo);
-      if (status >= 500) logUnexpected(requestId, error);
-      return Response.json(body, { status, headers: { "x-request-id": requestId } });
-    }
+    return answerWith(request, (requestId) => handler(request, requestId, echo), (error) => toSfxError(error, echo));
   };
 }

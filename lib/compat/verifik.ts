@@ -5,7 +5,7 @@ import { getEnv } from "@/lib/env";
 import { AppError, isAppError } from "@/lib/errors";
 import type { ErrorCode } from "@/lib/errors";
 import type { ParsedBody } from "@/lib/http/body";
-import { logUnexpected, requestIdOf } from "@/lib/http/context";
+import { answerWith } from "@/lib/http/answer";
 import type { ImageStore } from "@/lib/storage";
 import { getActivePolicy, getPolicyVersion } from "@/lib/verification/policy";
 import type { PolicyBands } from "@/lib/verification/policy";
@@ -276,16 +276,5 @@ export function toVerifikError(error: unknown): { status: number; body: VerifikE
 
 /** Wraps a Verifik-compatible handler: request id in and out, every error in Verifik's shape. */
 export function verifikRoute(handler: (request: Request, requestId: string) => Promise<Response>) {
-  return async (request: Request): Promise<Response> => {
-    const requestId = requestIdOf(request);
-    try {
-      const response = await handler(request, requestId);
-      response.headers.set("x-request-id", requestId);
-      return response;
-    } catch (error) {
-      const { status, body } = toVerifikError(error);
-      if (status >= 500) logUnexpected(requestId, error);
-      return Response.json(body, { status, headers: { "x-request-id": requestId } });
-    }
-  };
+  return (request: Request): Promise<Response> => answerWith(request, (requestId) => handler(request, requestId), (error) => toVerifikError(error));
 }

@@ -6,6 +6,7 @@ import type { DatabaseHandle } from "@/db/client";
 import { installDatabase, openMemoryDatabase } from "@/db/client";
 import { createApiKey, createProject } from "@/lib/auth/api-keys";
 import type { Project } from "@/lib/auth/api-keys";
+import { resetEnv } from "@/lib/env";
 import { installImageStore } from "@/lib/storage";
 import { LocalImageStore } from "@/lib/storage/image-store";
 
@@ -28,6 +29,10 @@ export interface ApiTestContext {
  * project with a key, and a second project with its own key.
  */
 export async function setupApiTest(): Promise<ApiTestContext> {
+  // Keep tests off the developer's ./data: a throwaway data dir and storage key.
+  process.env.VIGIL_DATA_DIR = mkdtempSync(join(tmpdir(), "vigil-data-"));
+  process.env.VIGIL_STORAGE_KEY = randomBytes(32).toString("base64");
+  resetEnv();
   const handle = await openMemoryDatabase();
   installDatabase(handle);
   const storeDir = mkdtempSync(join(tmpdir(), "vigil-store-"));
@@ -48,6 +53,7 @@ export async function setupApiTest(): Promise<ApiTestContext> {
     close: async () => {
       await handle.close();
       rmSync(storeDir, { recursive: true, force: true });
+      rmSync(process.env.VIGIL_DATA_DIR!, { recursive: true, force: true });
     },
   };
 }

@@ -1,0 +1,27 @@
+import "server-only";
+import { logUnexpected, requestIdOf } from "./context";
+
+/** How one API shape answers an error: status, body and extra headers. */
+export interface ErrorAnswer {
+  status: number;
+  body: unknown;
+  headers?: Record<string, string>;
+}
+
+/**
+ * The contract every route wrapper shares, native or vendor-shaped: a request id in and out,
+ * errors answered in the endpoint's own shape by `toError`, and anything answered 5xx logged
+ * with the request id (the body never carries a stack or the input).
+ */
+export async function answerWith(request: Request, run: (requestId: string) => Promise<Response>, toError: (error: unknown, requestId: string) => ErrorAnswer): Promise<Response> {
+  const requestId = requestIdOf(request);
+  try {
+    const response = await run(requestId);
+    response.headers.set("x-request-id", requestId);
+    return response;
+  } catch (error) {
+    const { status, body, headers } = toError(error, requestId);
+    if (status >= 500) logUnexpected(requestId, error);
+    return Response.json(body, { status, headers: { ...headers, "x-request-id": requestId } });
+  }
+}
