@@ -11,6 +11,8 @@ const run = (args) => {
 
 if (!existsSync(".next/BUILD_ID")) {
   console.log("vigil: no production build yet, building once (about a minute)...");
+  const bundled = spawnSync("node", ["scripts/build-worker.mjs"], { stdio: "inherit" });
+  if (bundled.status !== 0) process.exit(bundled.status ?? 1);
   run(["build"]);
 }
 run(["start", ...process.argv.slice(2)]);

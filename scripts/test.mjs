@@ -9,6 +9,9 @@ const outDir = "test-results";
 mkdirSync(outDir, { recursive: true });
 const report = join(outDir, "vitest.json");
 
+// Tests run the inference workers from the same bundle as the server does.
+spawnSync("node", ["scripts/build-worker.mjs"], { stdio: "inherit" });
+
 const vitest = spawnSync("npx", ["vitest", "run", "--reporter=default", "--reporter=json", `--outputFile.json=${report}`, ...process.argv.slice(2)], {
   stdio: "inherit",
   env: { ...process.env, VITE_CONFIG_NATIVE_IGNORE_WARNING: "true" },

@@ -1,4 +1,5 @@
 import "server-only";
+import { readFileSync, statSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { Worker } from "node:worker_threads";
@@ -36,6 +37,25 @@ interface Slot {
  */
 const JOBS_PER_WORKER = 2;
 
+/**
+ * The worker's entry: the prebuilt bundle (scripts/build-worker.mjs) while it is newer than
+ * every source it was built from, since it starts about 0.4 s sooner; otherwise the
+ * TypeScript sources through tsx, so an edited source is never run stale.
+ */
+function workerEntry(): string {
+  // turbopackIgnore: these files are run by worker threads, never bundled into the server.
+  const root = /* turbopackIgnore: true */ process.cwd();
+  try {
+    const meta = JSON.parse(readFileSync(join(/* turbopackIgnore: true */ root, ".vigil", "inference-worker.json"), "utf8")) as { builtAt: number; inputs: string[] };
+    if (meta.inputs.length > 0 && meta.inputs.every((file) => statSync(/* turbopackIgnore: true */ file).mtimeMs <= meta.builtAt)) {
+      return join(/* turbopackIgnore: true */ root, ".vigil", "inference-worker.mjs");
+    }
+  } catch {
+    // No bundle, or a source it lists is gone: use the sources.
+  }
+  return join(/* turbopackIgnore: true */ root, "lib", "inference", "worker-entry.mjs");
+}
+
 class InferencePool {
   private readonly slots: Slot[] = [];
   private readonly queue: Job[] = [];
@@ -53,7 +73,7 @@ class InferencePool {
   }
 
   private spawn(): Promise<void> {
-    const entry = join(/* turbopackIgnore: true */ process.cwd(), "lib", "inference", "worker-entry.mjs");
+    const entry = workerEntry();
     // lib/ files import "server-only", which resolves to an empty module under this condition.
     const execArgv = process.execArgv.includes("--conditions=react-server") ? process.execArgv : [...process.execArgv, "--conditions=react-server"];
     const worker = new Worker(entry, { execArgv });
