@@ -2,13 +2,13 @@ import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { POST } from "@/app/v0.1/biometric-verification/route";
 import { thresholdPolicies } from "@/db/schema";
-import { createApiKey, createProject, revokeApiKey } from "@/lib/auth/api-keys";
+import { createApiKey, createProject } from "@/lib/auth/api-keys";
 import { resetEnv } from "@/lib/env";
 import { newId } from "@/lib/ids";
 import { analyzeFaces } from "@/lib/inference";
 import { cropAround, samplePhoto } from "@/lib/inference/testing/photos";
 import type { ApiTestContext } from "@/lib/testing/api";
-import { countRecords, setupApiTest } from "@/lib/testing/api";
+import { countRecords, setupApiTest, makeBadInputs } from "@/lib/testing/api";
 import { DEFAULT_BANDS } from "@/lib/verification/policy";
 import { getVerification } from "@/lib/verification/service";
 
@@ -136,12 +136,8 @@ describe("POST /v0.1/biometric-verification", () => {
 
   it("answers bad input and bad credentials with one error body and writes nothing", async () => {
     const before = await countRecords(ctx.handle);
-    const { key: revokedKey, secret: revoked } = await createApiKey(ctx.handle.db, { projectId: ctx.project.id, name: "revoked" });
-    await revokeApiKey(ctx.handle.db, revokedKey.id);
-    const { secret: spent } = await createApiKey(ctx.handle.db, { projectId: ctx.project.id, name: "spent", quota: 0 });
-    const gif = Buffer.from("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7", "base64");
-    const flat = await sharp({ create: { width: 400, height: 400, channels: 3, background: "#345" } }).jpeg().toBuffer();
-    const tiny = await sharp({ create: { width: 20, height: 20, channels: 3, background: "#345" } }).jpeg().toBuffer();
+    const bad = await makeBadInputs(ctx);
+    const { revokedSecret: revoked, spentSecret: spent, gif, faceless: flat, tiny } = bad;
     const ok = { selfie: face.a1, image: face.a2 };
     const json = POST(
       new Request("http://vigil.test/v0.1/biometric-verification", {

@@ -1,13 +1,12 @@
-import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { POST } from "@/app/sfx-verify/v3/id-service/route";
 import { thresholdPolicies } from "@/db/schema";
-import { createApiKey, createProject, revokeApiKey } from "@/lib/auth/api-keys";
+import { createApiKey, createProject } from "@/lib/auth/api-keys";
 import { newId } from "@/lib/ids";
 import { analyzeFaces } from "@/lib/inference";
 import { cropAround, samplePhoto } from "@/lib/inference/testing/photos";
 import type { ApiTestContext } from "@/lib/testing/api";
-import { countRecords, setupApiTest } from "@/lib/testing/api";
+import { countRecords, setupApiTest, makeBadInputs } from "@/lib/testing/api";
 import { DEFAULT_BANDS } from "@/lib/verification/policy";
 import { getVerification } from "@/lib/verification/service";
 import { PASSIVE_LIVENESS } from "./sfx";
@@ -120,12 +119,11 @@ describe("POST /sfx-verify/v3/id-service", () => {
 
   it("answers bad input and bad credentials in the response shape with a non-00 code, and writes nothing", async () => {
     const before = await countRecords(ctx.handle);
-    const { key: revokedKey, secret: revoked } = await createApiKey(ctx.handle.db, { projectId: ctx.project.id, name: "revoked" });
-    await revokeApiKey(ctx.handle.db, revokedKey.id);
-    const { secret: spent } = await createApiKey(ctx.handle.db, { projectId: ctx.project.id, name: "spent", quota: 0 });
-    const gif = "R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7";
-    const flat = (await sharp({ create: { width: 400, height: 400, channels: 3, background: "#345" } }).jpeg().toBuffer()).toString("base64");
-    const group = samplePhoto("sample4.jpg").toString("base64");
+    const bad = await makeBadInputs(ctx);
+    const { revokedSecret: revoked, spentSecret: spent } = bad;
+    const gif = bad.gif.toString("base64");
+    const flat = bad.faceless.toString("base64");
+    const group = bad.group.toString("base64");
     const ok = { verificationType: PASSIVE_LIVENESS, selfie: face.live, transactionReference: "ref-bad" };
     const cases: Array<[string, Promise<Response>, number, string]> = [
       ["no verificationType", post({ selfie: face.live }), 400, "01"],

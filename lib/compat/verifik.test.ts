@@ -1,11 +1,9 @@
-import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { POST } from "@/app/v2/face-recognition/compare-with-liveness/route";
-import { createApiKey, revokeApiKey } from "@/lib/auth/api-keys";
 import { analyzeFaces } from "@/lib/inference";
 import { cropAround, samplePhoto } from "@/lib/inference/testing/photos";
 import type { ApiTestContext } from "@/lib/testing/api";
-import { countRecords, setupApiTest } from "@/lib/testing/api";
+import { countRecords, setupApiTest, makeBadInputs } from "@/lib/testing/api";
 import { getVerification } from "@/lib/verification/service";
 import { DEFAULT_BANDS } from "@/lib/verification/policy";
 import { formatSignatureDate, fromVerifikScore, toVerifikScore } from "./verifik";
@@ -118,11 +116,10 @@ describe("POST /v2/face-recognition/compare-with-liveness", () => {
 
   it("answers bad input with Verifik's error body and writes nothing", async () => {
     const before = await countRecords(ctx.handle);
-    const { key: revokedKey, secret: revoked } = await createApiKey(ctx.handle.db, { projectId: ctx.project.id, name: "revoked" });
-    await revokeApiKey(ctx.handle.db, revokedKey.id);
-    const { secret: spent } = await createApiKey(ctx.handle.db, { projectId: ctx.project.id, name: "spent", quota: 0 });
-    const gif = "R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7";
-    const flat = (await sharp({ create: { width: 400, height: 400, channels: 3, background: "#345" } }).jpeg().toBuffer()).toString("base64");
+    const bad = await makeBadInputs(ctx);
+    const { revokedSecret: revoked, spentSecret: spent } = bad;
+    const gif = bad.gif.toString("base64");
+    const flat = bad.faceless.toString("base64");
     const without = (field: string) => Object.fromEntries(Object.entries(valid()).filter(([k]) => k !== field));
     const cases: Array<[string, Promise<Response>, number, { code: string; message?: string }]> = [
       ["missing search_mode", post(without("search_mode")), 409, { code: "MissingParameter", message: "missing search_mode\n" }],
@@ -145,7 +142,7 @@ describe("POST /v2/face-recognition/compare-with-liveness", () => {
       ["gallery image in an unsupported format", post({ ...valid(), gallery: [face.a2, gif] }), 415, { code: "UnsupportedFormat" }],
       ["probe without a face", post({ ...valid(), probe: flat }), 422, { code: "NoFaceFound" }],
       ["gallery image without a face", post({ ...valid(), gallery: [flat] }), 422, { code: "NoFaceFound" }],
-      ["probe with several faces", post({ ...valid(), probe: samplePhoto("sample4.jpg").toString("base64") }), 422, { code: "MultipleFaces" }],
+      ["probe with several faces", post({ ...valid(), probe: bad.group.toString("base64") }), 422, { code: "MultipleFaces" }],
       ["malformed JSON", post("{not json"), 400, { code: "InvalidContent" }],
       ["not JSON", post(valid(), { "content-type": "text/plain" }), 415, { code: "UnsupportedMediaType" }],
       ["body over the limit", post(valid(), { "content-length": String(1024 * 1024 * 1024) }), 413, { code: "RequestEntityTooLarge" }],

@@ -72,3 +72,37 @@ export async function countRecords(handle: DatabaseHandle): Promise<{ verificati
   };
   return { verifications: await one("verifications"), images: await one("images"), cases: await one("review_cases") };
 }
+
+/** Inputs every endpoint must refuse, shared by the API tests. */
+export interface BadInputs {
+  /** A key of the test project, already revoked. */
+  revokedSecret: string;
+  /** A key of the test project whose quota is zero. */
+  spentSecret: string;
+  /** A 1x1 GIF: a real image in a format Vigil does not take. */
+  gif: Buffer;
+  /** A 400x400 flat JPEG: a valid image with no face. */
+  faceless: Buffer;
+  /** A 30x30 PNG: below the smallest image accepted. */
+  tiny: Buffer;
+  /** A group photo: several confident faces. */
+  group: Buffer;
+}
+
+export async function makeBadInputs(ctx: ApiTestContext): Promise<BadInputs> {
+  const { createApiKey: create, revokeApiKey: revoke } = await import("@/lib/auth/api-keys");
+  const sharp = (await import("sharp")).default;
+  const { samplePhoto } = await import("@/lib/inference/testing/photos");
+  const revoked = await create(ctx.handle.db, { projectId: ctx.project.id, name: "revoked" });
+  await revoke(ctx.handle.db, revoked.key.id);
+  const spent = await create(ctx.handle.db, { projectId: ctx.project.id, name: "spent", quota: 0 });
+  const flat = { channels: 3 as const, background: "#345" };
+  return {
+    revokedSecret: revoked.secret,
+    spentSecret: spent.secret,
+    gif: Buffer.from("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7", "base64"),
+    faceless: await sharp({ create: { width: 400, height: 400, ...flat } }).jpeg().toBuffer(),
+    tiny: await sharp({ create: { width: 30, height: 30, ...flat } }).png().toBuffer(),
+    group: samplePhoto("sample4.jpg"),
+  };
+}

@@ -5,7 +5,7 @@ import { GET as list, POST as create } from "@/app/api/v1/verifications/route";
 import { analyzeFaces } from "@/lib/inference";
 import { cropAround, samplePhoto } from "@/lib/inference/testing/photos";
 import type { ApiTestContext } from "@/lib/testing/api";
-import { countRecords, params, setupApiTest } from "@/lib/testing/api";
+import { countRecords, params, setupApiTest, makeBadInputs } from "@/lib/testing/api";
 
 let ctx: ApiTestContext;
 let personA: Buffer;
@@ -74,10 +74,8 @@ describe("POST /api/v1/verifications", () => {
 
   it("answers bad input with a stable 4xx code and writes nothing", async () => {
     const before = await countRecords(ctx.handle);
-    const gif = "R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7";
-    const flat = (await sharp({ create: { width: 400, height: 400, channels: 3, background: "#345" } }).jpeg().toBuffer()).toString("base64");
-    const tiny = (await sharp({ create: { width: 30, height: 30, channels: 3, background: "#345" } }).png().toBuffer()).toString("base64");
-    const group = samplePhoto("sample4.jpg").toString("base64");
+    const bad = await makeBadInputs(ctx);
+    const [gif, flat, tiny, group] = [bad.gif, bad.faceless, bad.tiny, bad.group].map((b) => b.toString("base64"));
     // 16 MiB of random bytes behind a JPEG header: over the 15 MiB image limit, under the body limit.
     const huge = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.alloc(16 * 1024 * 1024, 7)]).toString("base64");
     const cases: Array<[Promise<Response>, number, string]> = [
