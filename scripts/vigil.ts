@@ -21,6 +21,7 @@ import type { Database } from "@/db/client";
 import { getDatabase } from "@/db/client";
 import { createApiKey, createProject, getProjectBySlug, listApiKeys, revokeApiKey } from "@/lib/auth/api-keys";
 import { verifyAuditChain } from "@/lib/review/audit";
+import { roundTo } from "@/lib/round";
 
 const usage = `usage: npm run vigil -- <command>
 
@@ -52,7 +53,6 @@ async function readImage(path: string): Promise<Buffer> {
 
 class CliError extends Error {}
 
-const round = (v: number) => Math.round(v * 10000) / 10000;
 
 async function detect(file: string) {
   const analysis = await analyzeFaces(await readImage(file), { liveness: false });
@@ -62,7 +62,7 @@ async function detect(file: string) {
 async function compare(a: string, b: string) {
   const result = await compareFaces(await readImage(a), await readImage(b));
   print({
-    similarity: round(result.similarity),
+    similarity: roundTo(result.similarity, 4),
     probe: analysisToJson(result.probe),
     reference: analysisToJson(result.reference),
     ms: result.timingsMs.total,
@@ -71,7 +71,7 @@ async function compare(a: string, b: string) {
 
 async function liveness(file: string) {
   const analysis = await analyzeFaces(await readImage(file));
-  print({ liveness: round(analysis.subject.liveness ?? 0), face: analysisToJson(analysis).subject, ms: analysis.timingsMs.total });
+  print({ liveness: roundTo(analysis.subject.liveness ?? 0, 4), face: analysisToJson(analysis).subject, ms: analysis.timingsMs.total });
 }
 
 /** Parses `img1,img2[,label]` lines; a first line naming no image file is a header. */
@@ -107,11 +107,11 @@ async function pairs(csv: string, root: string | undefined) {
     const started = performance.now();
     const [a, b] = await Promise.all([analyse(resolve(row.img1)), analyse(resolve(row.img2))]);
     const faces = (x: FaceAnalysis | { error: string }) => ("faces" in x ? x.faces.length : 0);
-    const live = (x: FaceAnalysis | { error: string }) => ("subject" in x && x.subject.liveness !== null ? round(x.subject.liveness) : null);
+    const live = (x: FaceAnalysis | { error: string }) => ("subject" in x && x.subject.liveness !== null ? roundTo(x.subject.liveness, 4) : null);
     print({
       img1: row.img1,
       img2: row.img2,
-      similarity: "subject" in a && "subject" in b ? round(cosineSimilarity(a.subject.embedding, b.subject.embedding)) : null,
+      similarity: "subject" in a && "subject" in b ? roundTo(cosineSimilarity(a.subject.embedding, b.subject.embedding), 4) : null,
       faces1: faces(a),
       faces2: faces(b),
       liveness1: live(a),

@@ -5,6 +5,7 @@ import type { RgbImage } from "./image";
 import type { ModelSet } from "./models";
 import { runModel } from "./models";
 import { scaledCropBox, squareBox } from "./detect";
+import { roundTo } from "@/lib/round";
 
 /**
  * The five-point template of 112 x 112 ArcFace crops (insightface `arcface_dst`): eye
@@ -158,15 +159,14 @@ export function measureQuality(aligned: AlignedFace, landmarks: Point[], faceSiz
   if (brightness < QUALITY_LIMITS.minBrightness) flags.push("UNDEREXPOSED");
   if (brightness > QUALITY_LIMITS.maxBrightness) flags.push("OVEREXPOSED");
   if (Math.abs(yaw) > QUALITY_LIMITS.maxYaw || Math.abs(pitch) > QUALITY_LIMITS.maxPitch) flags.push("POSE");
-  const round = (v: number) => Math.round(v * 10) / 10;
   return {
     faceSizePx: Math.round(faceSizePx),
-    sharpness: round(sharpness),
-    brightness: round(brightness),
+    sharpness: roundTo(sharpness, 1),
+    brightness: roundTo(brightness, 1),
     clipped: Math.round((clippedCount / n) * 1000) / 1000,
-    yaw: round(yaw),
-    pitch: round(pitch),
-    roll: round(roll),
+    yaw: roundTo(yaw, 1),
+    pitch: roundTo(pitch, 1),
+    roll: roundTo(roll, 1),
     flags,
   };
 }

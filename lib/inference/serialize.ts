@@ -1,20 +1,19 @@
 import type { Face, FaceAnalysis } from "./analyze";
 import type { Box, Point } from "./geometry";
+import { roundTo } from "@/lib/round";
 
-const r1 = (v: number) => Math.round(v * 10) / 10;
-const r4 = (v: number) => Math.round(v * 10000) / 10000;
 
 function box(b: Box) {
-  return { x1: r1(b.x1), y1: r1(b.y1), x2: r1(b.x2), y2: r1(b.y2) };
+  return { x1: roundTo(b.x1, 1), y1: roundTo(b.y1, 1), x2: roundTo(b.x2, 1), y2: roundTo(b.y2, 1) };
 }
 
 function points(ps: Point[]) {
-  return ps.map(([x, y]) => [r1(x), r1(y)]);
+  return ps.map(([x, y]) => [roundTo(x, 1), roundTo(y, 1)]);
 }
 
 /** A face as JSON: pixel coordinates to 0.1 px, scores to 4 decimals. */
 export function faceToJson(face: Face) {
-  return { box: box(face.box), score: r4(face.score), landmarks: points(face.landmarks) };
+  return { box: box(face.box), score: roundTo(face.score, 4), landmarks: points(face.landmarks) };
 }
 
 /** An analysis as JSON, without the embedding (biometric data stays in the server). */
@@ -24,7 +23,7 @@ export function analysisToJson(analysis: FaceAnalysis) {
     faces: analysis.faces.map(faceToJson),
     subject: {
       ...faceToJson(analysis.subject),
-      liveness: analysis.subject.liveness === null ? null : r4(analysis.subject.liveness),
+      liveness: analysis.subject.liveness === null ? null : roundTo(analysis.subject.liveness, 4),
       quality: analysis.subject.quality,
     },
     otherConfidentFaces: analysis.otherConfidentFaces,

@@ -13,6 +13,7 @@ import { appendAudit } from "@/lib/review/audit";
 import type { ImageStore } from "@/lib/storage";
 import type { Band, CheckKind } from "./policy";
 import { bandFor, getActivePolicy } from "./policy";
+import { roundTo } from "@/lib/round";
 
 export type VerificationType = "face_match" | "selfie_liveness" | "face_match_liveness";
 export type VerificationStatus = "approved" | "rejected" | "in_review" | "not_finished";
@@ -105,7 +106,6 @@ export function decideOverall(checks: CheckResult[]): { status: VerificationStat
   return { status: "approved", band: "approve" };
 }
 
-const round4 = (v: number) => Math.round(v * 10000) / 10000;
 
 function storedFaces(analysis: FaceAnalysis) {
   return { faces: analysis.faces.map(faceToJson), quality: analysis.subject.quality };
@@ -214,7 +214,7 @@ export async function runFaceVerification(db: Database, store: ImageStore, input
   const checks: CheckResult[] = [];
   let bestSimilarity: number | null = null;
   if (wantsMatch) {
-    const similarities = references.map((r) => round4(cosineSimilarity(selfie.subject.embedding, r.subject.embedding)));
+    const similarities = references.map((r) => roundTo(cosineSimilarity(selfie.subject.embedding, r.subject.embedding), 4));
     bestSimilarity = Math.max(...similarities);
     checks.push({
       check: "face_match",
@@ -227,7 +227,7 @@ export async function runFaceVerification(db: Database, store: ImageStore, input
   }
   if (wantsLiveness) {
     const below = input.livenessOnlyIfMatchAtLeast !== undefined && bestSimilarity !== null && bestSimilarity < input.livenessOnlyIfMatchAtLeast;
-    const score = round4(selfie.subject.liveness ?? 0);
+    const score = roundTo(selfie.subject.liveness ?? 0, 4);
     checks.push({
       check: "selfie_liveness",
       status: below ? "skipped" : "done",
