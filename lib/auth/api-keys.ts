@@ -73,6 +73,16 @@ export interface Caller {
   project: Project;
 }
 
+/** How an API-key caller appears in records and the audit trail: `key:<id>`. */
+export function actorOf(caller: Caller): string {
+  return `key:${caller.key.id}`;
+}
+
+/** The caller fields every verification input carries. */
+export function callerFields(caller: Caller): { projectId: string; apiKeyId: string; actor: string } {
+  return { projectId: caller.project.id, apiKeyId: caller.key.id, actor: actorOf(caller) };
+}
+
 /**
  * Authenticates a secret and counts the request against the key's quota in one atomic
  * statement. `projectSlug`, when the vendor protocol sends an identifier (app_id, Userid,

@@ -1,5 +1,6 @@
 import "server-only";
 import type { Database } from "@/db/client";
+import { callerFields } from "@/lib/auth/api-keys";
 import type { Caller } from "@/lib/auth/api-keys";
 import { AppError, isAppError } from "@/lib/errors";
 import type { ErrorCode } from "@/lib/errors";
@@ -11,6 +12,7 @@ import type { PolicyBands } from "@/lib/verification/policy";
 import { getPolicyVersion } from "@/lib/verification/policy";
 import { hashRequest, runFaceVerification } from "@/lib/verification/service";
 import type { CheckResult, StoredImage, VerificationRecord } from "@/lib/verification/service";
+import { roundTo } from "@/lib/round";
 
 /**
  * Kairos-compatible `POST /v0.1/biometric-verification` (seed 002): a multipart `selfie`
@@ -60,9 +62,7 @@ export async function runBiometricVerification(
   request: { requestId: string; requestedAt: Date },
 ): Promise<{ record: VerificationRecord; body: ReturnType<typeof presentBiometricVerification> }> {
   const { record } = await runFaceVerification(db, store, {
-    projectId: caller.project.id,
-    apiKeyId: caller.key.id,
-    actor: `key:${caller.key.id}`,
+    ...callerFields(caller),
     source: "kairos",
     type: "face_match_liveness",
     selfie: input.selfie,
@@ -75,7 +75,6 @@ export async function runBiometricVerification(
   return { record, body: presentBiometricVerification(record, policy.bands, { ...request, processedAt: new Date() }) };
 }
 
-const round4 = (v: number) => Math.round(v * 10000) / 10000;
 const clamp01 = (v: number) => Math.min(1, Math.max(0, v));
 
 /** "2024-04-22 06:36:50": Kairos' timestamps, UTC. */
@@ -86,8 +85,8 @@ export function formatKairosDate(date: Date): string {
 function presentImage(image: StoredImage | undefined) {
   return {
     faces_predicted: (image?.faces.faces ?? []).map((face) => ({
-      confidence: round4(face.score),
-      delta: { x: round4(face.box.x2 - face.box.x1), y: round4(face.box.y2 - face.box.y1) },
+      confidence: roundTo(face.score, 4),
+      delta: { x: roundTo(face.box.x2 - face.box.x1, 4), y: roundTo(face.box.y2 - face.box.y1, 4) },
       top_left: { x: face.box.x1, y: face.box.y1 },
     })),
     img: { height: image?.height ?? 0, width: image?.width ?? 0 },
@@ -116,7 +115,7 @@ function decisionDetails(checks: CheckResult[], bands: PolicyBands) {
       // The decision follows from the thresholds alone, so it is certain: Kairos reports 1 too.
       confidence: 1,
       decision: check.band,
-      description: `${failure.text}: ${limits.review} < ${round4(clamp01(check.score))} (actual) < ${limits.approve}`,
+      description: `${failure.text}: ${limits.review} < ${roundTo(clamp01(check.score), 4)} (actual) < ${limits.approve}`,
     });
   }
   return details;
@@ -136,9 +135,9 @@ export function presentBiometricVerification(record: VerificationRecord, bands: 
     response_code: 1,
     response_data: {
       biometric: {
-        face_match_confidence: round4(clamp01(match?.score ?? 0)),
+        face_match_confidence: roundTo(clamp01(match?.score ?? 0), 4),
         image: presentImage(image),
-        selfie: { faces_liveness: round4(clamp01(liveness?.score ?? 0)), ...presentImage(selfie) },
+        selfie: { faces_liveness: roundTo(clamp01(liveness?.score ?? 0), 4), ...presentImage(selfie) },
       },
       decision: {
         details,

@@ -1,6 +1,7 @@
 import "server-only";
 import { randomInt } from "node:crypto";
 import type { Database } from "@/db/client";
+import { callerFields } from "@/lib/auth/api-keys";
 import type { Caller } from "@/lib/auth/api-keys";
 import { AppError, isAppError } from "@/lib/errors";
 import type { ErrorCode } from "@/lib/errors";
@@ -9,6 +10,7 @@ import { answerWith } from "@/lib/http/answer";
 import type { ImageStore } from "@/lib/storage";
 import { hashRequest, runFaceVerification } from "@/lib/verification/service";
 import type { VerificationRecord, VerificationStatus } from "@/lib/verification/service";
+import { roundTo } from "@/lib/round";
 
 /**
  * verified.africa-compatible passive selfie liveness, `POST /sfx-verify/v3/id-service`
@@ -85,9 +87,7 @@ export async function runPassiveLiveness(
 ): Promise<{ record: VerificationRecord; body: ReturnType<typeof presentPassiveLiveness> }> {
   const transactionReference = input.transactionReference ?? newTransactionReference();
   const { record } = await runFaceVerification(db, store, {
-    projectId: caller.project.id,
-    apiKeyId: caller.key.id,
-    actor: `key:${caller.key.id}`,
+    ...callerFields(caller),
     source: "sfx",
     type: "selfie_liveness",
     selfie: input.selfie,
@@ -107,14 +107,12 @@ const verificationStatuses: Record<VerificationStatus, "VERIFIED" | "NOT VERIFIE
   not_finished: "PENDING",
 };
 
-const round3 = (v: number) => Math.round(v * 1000) / 1000;
-const round4 = (v: number) => Math.round(v * 10000) / 10000;
 
 /** A verification in the vendor's response shape. */
 export function presentPassiveLiveness(record: VerificationRecord, transactionReference: string) {
   const liveness = record.checks.find((c) => c.check === "selfie_liveness");
   const score = Math.min(1, Math.max(0, liveness?.score ?? 0));
-  const liveScore = round3(score * 100);
+  const liveScore = roundTo(score * 100, 3);
   return {
     responseCode: "00",
     description: "Success",
@@ -125,9 +123,9 @@ export function presentPassiveLiveness(record: VerificationRecord, transactionRe
     transactionDate: String(record.createdAt.getTime()),
     searchParameter: null,
     callBackUrl: null,
-    livenessScore: round4(score),
+    livenessScore: roundTo(score, 4),
     paymentRef: null,
-    response: { pop_score: round3(100 - liveScore), live_score: liveScore },
+    response: { pop_score: roundTo(100 - liveScore, 3), live_score: liveScore },
     faceMatch: null,
   };
 }

@@ -1,5 +1,6 @@
 import "server-only";
 import type { Database } from "@/db/client";
+import { callerFields } from "@/lib/auth/api-keys";
 import type { Caller } from "@/lib/auth/api-keys";
 import { getEnv } from "@/lib/env";
 import { AppError, isAppError } from "@/lib/errors";
@@ -11,6 +12,7 @@ import { getActivePolicy, getPolicyVersion } from "@/lib/verification/policy";
 import type { PolicyBands } from "@/lib/verification/policy";
 import { hashRequest, runFaceVerification } from "@/lib/verification/service";
 import type { VerificationRecord } from "@/lib/verification/service";
+import { roundTo } from "@/lib/round";
 
 /**
  * Verifik-compatible `POST /v2/face-recognition/compare-with-liveness` (seed 000): a probe
@@ -154,9 +156,7 @@ export async function compareWithLiveness(
   const compareMinScore = input.compareMinScore ?? VERIFIK_APPROVE_SCORE;
   const livenessMinScore = input.livenessMinScore ?? policy.bands.selfie_liveness.approve;
   const { record } = await runFaceVerification(db, store, {
-    projectId: caller.project.id,
-    apiKeyId: caller.key.id,
-    actor: `key:${caller.key.id}`,
+    ...callerFields(caller),
     source: "verifik",
     type: "face_match_liveness",
     selfie: input.probe,
@@ -171,7 +171,6 @@ export async function compareWithLiveness(
   return { record, body: presentCompareWithLiveness(record, { os: input.os, searchMode: input.searchMode, livenessMinScore, bands: decidedUnder.bands }) };
 }
 
-const round4 = (v: number) => Math.round(v * 10000) / 10000;
 const clamp01 = (v: number) => Math.min(1, Math.max(0, v));
 
 const months = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
@@ -201,12 +200,12 @@ export function presentCompareWithLiveness(record: VerificationRecord, options: 
     status: "success",
     _id: record.id,
     comparedAt: at,
-    result: { score: round4(toVerifikScore(match?.score ?? 0, options.bands)) },
+    result: { score: roundTo(toVerifikScore(match?.score ?? 0, options.bands), 4) },
     updatedAt: at,
     createdAt: at,
     __v: 0,
   };
-  const livenessScore = liveness?.status === "done" && liveness.score !== null ? round4(clamp01(liveness.score)) : null;
+  const livenessScore = liveness?.status === "done" && liveness.score !== null ? roundTo(clamp01(liveness.score), 4) : null;
   const data =
     livenessScore === null
       ? { comparison }

@@ -2,7 +2,7 @@ import { and, desc, eq, lt } from "drizzle-orm";
 import { z } from "zod";
 import type { SQL } from "drizzle-orm";
 import { verifications } from "@/db/schema";
-import { authenticateApiKey } from "@/lib/auth/api-keys";
+import { actorOf, authenticateApiKey, callerFields } from "@/lib/auth/api-keys";
 import { readBody } from "@/lib/http/body";
 import { apiKeyOf, getServices, originOf } from "@/lib/http/context";
 import { nativeRoute, parseInput } from "@/lib/http/native";
@@ -19,9 +19,7 @@ export const POST = nativeRoute(async (request, requestId) => {
   const input = parseVerificationRequest(await readBody(request));
   const idempotencyKey = request.headers.get("idempotency-key")?.slice(0, 200) || null;
   const { record, replayed } = await runFaceVerification(db, store, {
-    projectId: caller.project.id,
-    apiKeyId: caller.key.id,
-    actor: `key:${caller.key.id}`,
+    ...callerFields(caller),
     source: "native",
     type: input.type,
     selfie: input.selfie,
@@ -32,7 +30,7 @@ export const POST = nativeRoute(async (request, requestId) => {
     requestHash: hashRequest([input.type, input.selfie, ...input.references, input.externalRef]),
     externalRef: input.externalRef,
   });
-  return Response.json(presentVerification(record, `key:${caller.key.id}`, originOf(request)), {
+  return Response.json(presentVerification(record, actorOf(caller), originOf(request)), {
     status: replayed ? 200 : 201,
     headers: replayed ? { "idempotent-replayed": "true" } : {},
   });
@@ -62,7 +60,7 @@ export const GET = nativeRoute(async (request) => {
   const origin = originOf(request);
   return Response.json({
     object: "list",
-    data: page.map((r) => presentVerification(r, `key:${caller.key.id}`, origin)),
+    data: page.map((r) => presentVerification(r, actorOf(caller), origin)),
     nextCursor: rows.length > query.limit ? page[page.length - 1].id : null,
   });
 });

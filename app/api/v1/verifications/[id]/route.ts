@@ -1,5 +1,5 @@
 import { AppError } from "@/lib/errors";
-import { authenticateApiKey } from "@/lib/auth/api-keys";
+import { actorOf, authenticateApiKey } from "@/lib/auth/api-keys";
 import { apiKeyOf, getServices, originOf } from "@/lib/http/context";
 import { nativeRoute } from "@/lib/http/native";
 import { presentVerification } from "@/lib/verification/present";
@@ -14,5 +14,5 @@ export const GET = nativeRoute(async (request, _requestId, context: { params: Pr
   const { id } = await context.params;
   const record = await getVerification(db, caller.project.id, id);
   if (!record) throw new AppError("NOT_FOUND", `No verification ${id} in this project.`);
-  return Response.json(presentVerification(record, `key:${caller.key.id}`, originOf(request)));
+  return Response.json(presentVerification(record, actorOf(caller), originOf(request)));
 });

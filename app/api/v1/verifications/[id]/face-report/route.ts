@@ -1,4 +1,4 @@
-import { authenticateApiKey } from "@/lib/auth/api-keys";
+import { actorOf, authenticateApiKey } from "@/lib/auth/api-keys";
 import { getFaceReport } from "@/lib/compat/face-report";
 import { apiKeyOf, getServices, originOf } from "@/lib/http/context";
 import { nativeRoute } from "@/lib/http/native";
@@ -10,5 +10,5 @@ export const GET = nativeRoute(async (request, _requestId, context: { params: Pr
   const { db } = await getServices();
   const caller = await authenticateApiKey(db, apiKeyOf(request));
   const { id } = await context.params;
-  return Response.json(await getFaceReport(db, caller.project.id, id, `key:${caller.key.id}`, originOf(request)));
+  return Response.json(await getFaceReport(db, caller.project.id, id, actorOf(caller), originOf(request)));
 });
