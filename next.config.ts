@@ -7,6 +7,8 @@ const nextConfig: NextConfig = {
   // Vendor paths end in a slash (sfx: /sfx-verify/v3/id-service/); a 308 redirect would break
   // POST clients that do not follow redirects.
   skipTrailingSlashRedirect: true,
+  // forbidden() from next/navigation: a signed-in reviewer on an admin page gets a 403 page.
+  experimental: { authInterrupts: true },
 };
 
 export default nextConfig;

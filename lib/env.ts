@@ -30,6 +30,13 @@ const envSchema = z.object({
   VIGIL_MAX_BODY_BYTES: z.coerce.number().int().positive().default(40 * 1024 * 1024),
   /** Images in one Verifik-style gallery, at most. */
   VIGIL_MAX_GALLERY: z.coerce.number().int().positive().default(10),
+  /**
+   * Lifetime of a console sign-in, in seconds (default 10 hours: a working day). Sessions are
+   * not extended by activity; a reviewer signs in again the next day.
+   */
+  VIGIL_SESSION_MAX_AGE_SECONDS: z.coerce.number().int().positive().default(10 * 3600),
+  /** How long a reviewer's claim on a case lasts without renewal, in seconds (default 10 minutes). */
+  VIGIL_CLAIM_LEASE_SECONDS: z.coerce.number().int().positive().default(600),
   /** Public base URL used in signed image links (default: the request's own origin). */
   VIGIL_PUBLIC_URL: z.string().url().optional(),
 });

@@ -3,7 +3,7 @@
  * of the endpoint being served (native or vendor-compatible); anything else is logged
  * and answered with a generic 500 that leaks neither a stack nor the input.
  */
-export const errorCodes = {
+const apiErrorCodes = {
   INVALID_REQUEST: 400,
   BODY_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
@@ -23,7 +23,29 @@ export const errorCodes = {
   INTERNAL: 500,
 } as const;
 
-export type ErrorCode = keyof typeof errorCodes;
+/** Codes only the console (sign-in, review queue, user management) raises. */
+const consoleErrorCodes = {
+  INVALID_CREDENTIALS: 401,
+  SIGN_IN_RATE_LIMITED: 429,
+  CASE_NOT_CLAIMED: 409,
+  CLAIM_EXPIRED: 409,
+  CASE_ALREADY_DECIDED: 409,
+  SAME_REVIEWER: 409,
+  REASON_REQUIRED: 422,
+  LAST_ADMIN: 409,
+  EMAIL_TAKEN: 409,
+} as const;
+
+export const errorCodes = { ...apiErrorCodes, ...consoleErrorCodes };
+
+/** Codes an API request can be answered with: every vendor mapping covers all of them. */
+export type ApiErrorCode = keyof typeof apiErrorCodes;
+export type ErrorCode = ApiErrorCode | keyof typeof consoleErrorCodes;
+
+/** The code to map onto an API's error shape; console-only codes never reach an API route. */
+export function apiCodeOf(error: AppError): ApiErrorCode {
+  return error.code in apiErrorCodes ? (error.code as ApiErrorCode) : "INTERNAL";
+}
 
 /**
  * Marks AppErrors across module instances: Next.js may bundle this file into several chunks

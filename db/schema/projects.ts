@@ -6,6 +6,10 @@ export const projects = pgTable("projects", {
   id: text().primaryKey(),
   slug: text().notNull().unique(),
   name: text().notNull(),
+  /** Hours a review case may wait before the queue marks it overdue. */
+  reviewSlaHours: integer().notNull().default(24),
+  /** Reason codes reviewers choose from; null means the defaults (lib/review/reasons.ts). */
+  reasonCodes: jsonb(),
   createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
 });
 

@@ -13,7 +13,7 @@ export const verifications = pgTable(
     type: text().notNull(),
     /** Which API shape the request came in: native, verifik, kairos, sfx, console. */
     source: text().notNull(),
-    /** approved | rejected | in_review | not_finished */
+    /** approved | rejected | in_review | not_finished | resubmission_requested */
     status: text().notNull(),
     /** approve | review | reject: the automatic decision, kept when a reviewer decides. */
     band: text(),
@@ -80,13 +80,29 @@ export const reviewCases = pgTable(
       .references(() => projects.id, { onDelete: "cascade" }),
     /** open | claimed | decided */
     status: text().notNull(),
+    /**
+     * decision: waiting for a reviewer's decision; confirmation: a first reviewer overturned an
+     * automatic reject and a second, different reviewer must confirm (four eyes).
+     */
+    stage: text().notNull().default("decision"),
     /** Higher first; ties go to the oldest. */
     priority: integer().notNull().default(0),
     /** The checks that sent it here. */
     reasons: text().array().notNull(),
+    /** user:<id> holding the lease while status is claimed. */
     claimedBy: text(),
+    claimedAt: timestamp({ withTimezone: true }),
+    /** The lease: past this time the case is back in the queue for anyone. */
     claimExpiresAt: timestamp({ withTimezone: true }),
+    /** approve | reject | resubmit: final, or proposed while stage is confirmation. */
     decision: text(),
+    /** Why, from the project's reason codes (required to reject). */
+    reasonCode: text(),
+    note: text(),
+    /** Who decided (or proposed, in the confirmation stage). */
+    decidedBy: text(),
+    /** The second reviewer who confirmed an overturned automatic reject. */
+    confirmedBy: text(),
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
     decidedAt: timestamp({ withTimezone: true }),
   },

@@ -35,6 +35,8 @@ const recordStatuses: Record<VerificationStatus, ReportStatus> = {
   rejected: "Rejected",
   in_review: "In Review",
   not_finished: "Not Finished",
+  // The applicant must send new photos: the check is not finished.
+  resubmission_requested: "Not Finished",
 };
 
 const bandStatuses: Record<Band, ReportStatus> = { approve: "Approved", review: "In Review", reject: "Rejected" };

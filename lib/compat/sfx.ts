@@ -3,8 +3,8 @@ import { randomInt } from "node:crypto";
 import type { Database } from "@/db/client";
 import { callerFields } from "@/lib/auth/api-keys";
 import type { Caller } from "@/lib/auth/api-keys";
-import { AppError, isAppError } from "@/lib/errors";
-import type { ErrorCode } from "@/lib/errors";
+import { AppError, apiCodeOf, isAppError } from "@/lib/errors";
+import type { ApiErrorCode } from "@/lib/errors";
 import type { ParsedBody } from "@/lib/http/body";
 import { answerWith } from "@/lib/http/answer";
 import type { ImageStore } from "@/lib/storage";
@@ -105,6 +105,7 @@ const verificationStatuses: Record<VerificationStatus, "VERIFIED" | "NOT VERIFIE
   rejected: "NOT VERIFIED",
   in_review: "PENDING",
   not_finished: "PENDING",
+  resubmission_requested: "PENDING",
 };
 
 
@@ -136,7 +137,7 @@ export function presentPassiveLiveness(record: VerificationRecord, transactionRe
  * 01 invalid request, 02 invalid image, 03 no usable face, 04 invalid credentials (401),
  * 05 Userid is not the key's project (403), 06 quota used up (403), 99 system error (5xx).
  */
-const sfxErrors: Record<ErrorCode, { status: number; responseCode: string }> = {
+const sfxErrors: Record<ApiErrorCode, { status: number; responseCode: string }> = {
   INVALID_REQUEST: { status: 400, responseCode: "01" },
   BODY_TOO_LARGE: { status: 400, responseCode: "01" },
   UNSUPPORTED_MEDIA_TYPE: { status: 400, responseCode: "01" },
@@ -162,7 +163,7 @@ const sfxErrors: Record<ErrorCode, { status: number; responseCode: string }> = {
  * responseCode", seed 004), transactionStatus FAILED and no scores.
  */
 export function toSfxError(error: unknown, echo: SfxEcho, now = Date.now()) {
-  const mapped = isAppError(error) ? sfxErrors[error.code] : sfxErrors.INTERNAL;
+  const mapped = isAppError(error) ? sfxErrors[apiCodeOf(error)] : sfxErrors.INTERNAL;
   return {
     status: mapped.status,
     body: {

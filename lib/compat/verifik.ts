@@ -3,8 +3,8 @@ import type { Database } from "@/db/client";
 import { callerFields } from "@/lib/auth/api-keys";
 import type { Caller } from "@/lib/auth/api-keys";
 import { getEnv } from "@/lib/env";
-import { AppError, isAppError } from "@/lib/errors";
-import type { ErrorCode } from "@/lib/errors";
+import { AppError, apiCodeOf, isAppError } from "@/lib/errors";
+import type { ApiErrorCode } from "@/lib/errors";
 import type { ParsedBody } from "@/lib/http/body";
 import { answerWith } from "@/lib/http/answer";
 import type { ImageStore } from "@/lib/storage";
@@ -239,7 +239,7 @@ export interface VerifikErrorBody {
  * `MissingParameter` (409, restify's status for it) and restify's `InvalidArgument`; image
  * errors keep Vigil's status with the code in PascalCase.
  */
-const verifikErrors: Record<ErrorCode, { status: number; code: string }> = {
+const verifikErrors: Record<ApiErrorCode, { status: number; code: string }> = {
   INVALID_REQUEST: { status: 409, code: "InvalidArgument" },
   GALLERY_TOO_LARGE: { status: 409, code: "InvalidArgument" },
   BODY_TOO_LARGE: { status: 413, code: "RequestEntityTooLarge" },
@@ -268,7 +268,7 @@ export function toVerifikError(error: unknown): { status: number; body: VerifikE
   if (!isAppError(error)) return { status: 500, body: { code: "InternalError", message: "Internal error. The request id is in the server log." } };
   if (error.code === "INVALID_REQUEST" && error.details?.missing === true) return { status: 409, body: { code: "MissingParameter", message: `${error.message}\n` } };
   if (error.code === "INVALID_REQUEST" && !error.details?.field) return { status: 400, body: { code: "InvalidContent", message: error.message } };
-  const mapped = verifikErrors[error.code];
+  const mapped = verifikErrors[apiCodeOf(error)];
   const isParameter = error.code === "INVALID_REQUEST" || error.code === "GALLERY_TOO_LARGE";
   return { status: mapped.status, body: { code: mapped.code, message: isParameter ? `${error.message}\n` : error.message } };
 }

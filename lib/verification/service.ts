@@ -16,7 +16,7 @@ import { bandFor, getActivePolicy } from "./policy";
 import { roundTo } from "@/lib/round";
 
 export type VerificationType = "face_match" | "selfie_liveness" | "face_match_liveness";
-export type VerificationStatus = "approved" | "rejected" | "in_review" | "not_finished";
+export type VerificationStatus = "approved" | "rejected" | "in_review" | "not_finished" | "resubmission_requested";
 export type VerificationSource = "native" | "verifik" | "kairos" | "sfx" | "console";
 export type ImageRole = "selfie" | "document" | "portrait" | "reference" | "gallery";
 
