@@ -163,7 +163,9 @@ describe("review workflow (PGlite)", () => {
     expect((await claimNextCase(db, { user: alice, leaseSeconds: 0.2 }))?.id).toBe(caseId);
     expect((await claimCase(db, { user: bob, caseId, leaseSeconds: 600 })).claimedBy).toBe(alice.actor);
     await new Promise((r) => setTimeout(r, 300));
-    expect((await claimCase(db, { user: bob, caseId, leaseSeconds: 600 })).claimedBy).toBe(bob.actor);
+    expect((await claimNextCase(db, { user: bob, leaseSeconds: 600, filters: { projectId } }))?.id).toBe(caseId);
+    const [takeover] = await db.select().from(auditEvents).where(and(eq(auditEvents.caseId, caseId), eq(auditEvents.actor, bob.actor)));
+    expect(takeover.after).toMatchObject({ lapsedLeaseOf: alice.actor });
     expect(await errorCodeOf(() => renewClaim(db, { user: alice, caseId, leaseSeconds: 600 }))).toBe("CASE_NOT_CLAIMED");
     expect(await errorCodeOf(() => decideCase(db, { user: alice, caseId, decision: "approve" }))).toBe("CASE_NOT_CLAIMED");
     expect(await errorCodeOf(() => decideCase(db, { user: bob, caseId, decision: "reject" }))).toBe("REASON_REQUIRED");

@@ -1,5 +1,5 @@
 import "server-only";
-import { and, arrayContains, asc, count, desc, eq, gt, inArray, isNull, lt, min, ne, or, sql } from "drizzle-orm";
+import { and, arrayContains, asc, count, desc, eq, getTableColumns, gt, inArray, isNull, lt, min, ne, or, sql } from "drizzle-orm";
 import type { SQL } from "drizzle-orm";
 import { z } from "zod";
 import type { Database, Transaction } from "@/db/client";
@@ -163,8 +163,9 @@ export async function claimNextCase(
     if (held.length > 0) return held[0];
 
     const filters = input.filters ?? {};
-    const next = tx
-      .select({ id: reviewCases.id })
+    // Locked in a sub-select so the UPDATE can also report who held a lapsed lease before.
+    const picked = tx
+      .select({ pickedId: reviewCases.id, previousHolder: reviewCases.claimedBy })
       .from(reviewCases)
       .innerJoin(verifications, eq(verifications.id, reviewCases.verificationId))
       .where(
@@ -177,15 +178,25 @@ export async function claimNextCase(
       )
       .orderBy(desc(reviewCases.priority), asc(reviewCases.createdAt))
       .limit(1)
-      .for("update", { of: reviewCases, skipLocked: true });
+      .for("update", { of: reviewCases, skipLocked: true })
+      .as("picked");
     const [claimed] = await tx
       .update(reviewCases)
       .set({ status: "claimed", claimedBy: user.actor, claimedAt: sql`now()`, claimExpiresAt: leaseEnd(leaseSeconds) })
-      .where(inArray(reviewCases.id, next))
-      .returning();
+      .from(picked)
+      .where(eq(reviewCases.id, picked.pickedId))
+      .returning({ ...getTableColumns(reviewCases), previousHolder: picked.previousHolder });
     if (!claimed) return null;
-    await appendAudit(tx, { actor: user.actor, action: "case.claimed", projectId: claimed.projectId, verificationId: claimed.verificationId, caseId: claimed.id, after: { claimExpiresAt: claimed.claimExpiresAt?.toISOString(), stage: claimed.stage } });
-    return claimed;
+    const { previousHolder, ...row } = claimed;
+    await appendAudit(tx, {
+      actor: user.actor,
+      action: "case.claimed",
+      projectId: row.projectId,
+      verificationId: row.verificationId,
+      caseId: row.id,
+      after: { claimExpiresAt: row.claimExpiresAt?.toISOString(), stage: row.stage, lapsedLeaseOf: previousHolder ?? undefined },
+    });
+    return row;
   });
 }
 

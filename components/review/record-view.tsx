@@ -1,0 +1,113 @@
+import Link from "next/link";
+import type { ReactNode } from "react";
+import { checkLabels, statusLabels } from "@/components/console/format";
+import type { ConsoleUser } from "@/lib/auth/users";
+import { CONFIDENT_FACE_SCORE } from "@/lib/inference/detect";
+import type { FaceQuality } from "@/lib/inference/face";
+import type { RecordDetail } from "@/lib/review/case-detail";
+import { imageUrlPath } from "@/lib/storage";
+import type { StoredImage } from "@/lib/verification/service";
+import { AuditTrail } from "./audit-trail";
+import type { ViewerImage } from "./case-images";
+import { CaseImages } from "./case-images";
+import { QualityFlags } from "./quality-flags";
+import { ScoreBand } from "./score-band";
+
+/** Left to right as a reviewer compares: the live selfie, then what it is matched against, then the whole document. */
+const roleOrder: Record<StoredImage["role"], number> = { selfie: 0, portrait: 1, reference: 2, gallery: 3, document: 4 };
+
+/**
+ * A verification as reviewers see it: images side by side with faces drawn, every score on its
+ * bands under the policy version applied, quality, models, related verifications and the audit
+ * trail. Image links are signed for the viewer, so each view is attributed in the audit log.
+ */
+export function RecordView({ detail, viewer, heading, children }: { detail: RecordDetail; viewer: ConsoleUser; heading: string; children?: ReactNode }) {
+  const { record, policy, project } = detail;
+  const images: ViewerImage[] = [...record.images]
+    .sort((a, b) => roleOrder[a.role] - roleOrder[b.role] || a.position - b.position)
+    .map((image) => ({ id: image.id, role: image.role, url: imageUrlPath(image.id, viewer.actor), width: image.width, height: image.height, faces: image.faces.faces }));
+  const selfie = record.images.find((i) => i.role === "selfie");
+  return (
+    <main className="wide case">
+      <div className="page-head">
+        <div>
+          <h1>{heading}</h1>
+          <p className="muted">
+            {project.name} · {record.type.replaceAll("_", " ")} · via {record.source} · {record.createdAt.toISOString().replace("T", " ").slice(0, 19)} UTC
+            {record.externalRef ? ` · ref ${record.externalRef}` : ""} ·{" "}
+            <Link href={`/records/${record.id}`} prefetch={false}>
+              {record.id}
+            </Link>
+          </p>
+        </div>
+        <span className={`status ${record.status}`} data-testid="record-status">
+          {statusLabels[record.status] ?? record.status}
+        </span>
+      </div>
+
+      {children}
+
+      {images.length > 0 ? <CaseImages images={images} /> : <p className="notice">The images of this verification were purged (retention); scores and decisions remain.</p>}
+
+      <div className="columns">
+        <section className="panel" aria-label="Scores">
+          <h2>Scores</h2>
+          {record.checks.map((check) => (
+            <ScoreBand
+              key={check.check}
+              label={checkLabels[check.check] ?? check.check}
+              score={check.score}
+              band={check.band}
+              limits={policy.bands[check.check]}
+              policyVersion={policy.version}
+              note={check.status === "skipped" ? String(check.details.skipped ?? "skipped") : undefined}
+            />
+          ))}
+          <p className="muted small">
+            Overall band: <strong>{record.band ?? "none"}</strong> under policy v{policy.version}.
+          </p>
+          <h3>Models</h3>
+          <ul className="plain small">
+            {record.checks.map((check) => (
+              <li key={check.check}>
+                {checkLabels[check.check]}: <code>{check.model.id}</code> ({check.model.version})
+              </li>
+            ))}
+          </ul>
+        </section>
+        <section className="panel" aria-label="Quality">
+          <h2>Face quality</h2>
+          {record.images
+            .filter((i) => i.role !== "document")
+            .map((image) => (
+              <div key={image.id} className="quality-row">
+                <span className="muted">
+                  {image.role}
+                  {image.role === "selfie" ? "" : ` ${image.position + 1}`}
+                </span>
+                <QualityFlags quality={image.faces.quality as FaceQuality | null} otherConfidentFaces={image.faces.faces.slice(1).filter((f) => f.score >= CONFIDENT_FACE_SCORE).length} />
+              </div>
+            ))}
+          {selfie ? null : <p className="muted">No selfie.</p>}
+          <h3>Related verifications</h3>
+          {detail.related.length === 0 ? (
+            <p className="muted small">None with the same image, reference or API key.</p>
+          ) : (
+            <ul className="plain small" data-testid="related">
+              {detail.related.map((r) => (
+                <li key={r.id}>
+                  <Link href={`/records/${r.id}`} prefetch={false}>
+                    {r.createdAt.toISOString().slice(0, 10)} {r.type.replaceAll("_", " ")}
+                  </Link>{" "}
+                  <span className={`status ${r.status}`}>{statusLabels[r.status] ?? r.status}</span> <span className="muted">({r.link})</span>
+                </li>
+              ))}
+            </ul>
+          )}
+        </section>
+      </div>
+
+      <AuditTrail events={detail.audit} names={detail.names} />
+    </main>
+  );
+}
