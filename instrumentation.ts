@@ -1,7 +1,8 @@
 /**
  * Runs once when a server process starts: migrates the database, settles images a crash
- * left staged, seeds a demo project on the first start, and starts the inference workers,
- * which load and warm their models, so that the first request pays for none of it.
+ * left staged, creates the first console users and, on the first start, a demo project
+ * seeded with verifications (printing the new secrets once), and starts the inference
+ * workers, which load and warm their models, so that the first request pays for none of it.
  */
 export async function register(): Promise<void> {
   if (process.env.NEXT_RUNTIME !== "nodejs") return;
@@ -10,14 +11,26 @@ export async function register(): Promise<void> {
   const { getImageStore } = await import("@/lib/storage");
   const { prepareStorage } = await import("@/lib/verification/startup");
   const inference = startInference();
+  // Reported below; until then an early failure must not count as an unhandled rejection.
+  inference.catch(() => undefined);
   try {
-    const { recovered, demoKey } = await prepareStorage(await getDb(), getImageStore());
+    // Demo verifications are seeded through the workers, so the first start waits for them.
+    const { recovered, demoKey, createdUsers, demoData } = await prepareStorage(await getDb(), getImageStore(), { inferenceReady: inference });
     if (recovered.published + recovered.discarded > 0) {
       console.log(`vigil: recovered staged images: ${recovered.published} published, ${recovered.discarded} discarded`);
     }
     if (demoKey) {
       console.log(`\nvigil: first start: created project "demo" with API key (shown once, keep it):\n\n    ${demoKey}\n`);
     }
+    if (createdUsers.length > 0) {
+      const width = Math.max(...createdUsers.map((u) => u.email.length));
+      const lines = createdUsers.map((u) => `    ${u.email.padEnd(width)}  ${u.role.padEnd(8)}  ${u.password}`).join("\n");
+      console.log(`${demoKey ? "" : "\n"}vigil: created console users, sign in at /login (passwords shown once, keep them):\n\n${lines}\n`);
+    }
+    if (demoData && "verifications" in demoData) console.log(`vigil: demo data: ${demoData.verifications} verifications, ${demoData.inReview} in review`);
+    else if (demoData && "skipped" in demoData) console.log(`vigil: demo data: skipped (${demoData.skipped})`);
+    // The server runs without demo data; requests answer with their own errors if models are missing.
+    else if (demoData) console.error(`vigil: demo data not seeded: ${demoData.failed}`);
   } catch (error) {
     // Requests then fail with their own clear errors; the message here says what to fix.
     console.error(`vigil: storage not ready: ${error instanceof Error ? error.message : String(error)}`);

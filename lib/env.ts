@@ -37,6 +37,12 @@ const envSchema = z.object({
   VIGIL_SESSION_MAX_AGE_SECONDS: z.coerce.number().int().positive().default(10 * 3600),
   /** How long a reviewer's claim on a case lasts without renewal, in seconds (default 10 minutes). */
   VIGIL_CLAIM_LEASE_SECONDS: z.coerce.number().int().positive().default(600),
+  /**
+   * On the very first start, seed the demo project with about a dozen verifications of the
+   * sample photos (some in review) and create a reviewer besides the first admin. Set to 0
+   * in production: the demo project, its API key and the first admin are still created.
+   */
+  VIGIL_DEMO_DATA: z.stringbool().default(true),
   /** Public base URL used in signed image links (default: the request's own origin). */
   VIGIL_PUBLIC_URL: z.string().url().optional(),
 });

@@ -9,9 +9,12 @@
  *   key revoke <id|prefix>       revoke a key
  *   key list --project SLUG      keys of a project (never their secrets)
  *   audit verify                 check the audit trail's hash chain
+ *   user add --email E --role R  a console user (admin | reviewer)
+ *   user list                    console users (never their password hashes)
  */
 import { readFile } from "node:fs/promises";
 import { isAbsolute, join } from "node:path";
+import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
 import { isAppError, toErrorBody } from "@/lib/errors";
 import { analyzeFaces, compareFaces, cosineSimilarity } from "@/lib/inference";
@@ -20,6 +23,7 @@ import { analysisToJson } from "@/lib/inference/serialize";
 import type { Database } from "@/db/client";
 import { getDatabase } from "@/db/client";
 import { createApiKey, createProject, getProjectBySlug, listApiKeys, revokeApiKey } from "@/lib/auth/api-keys";
+import { createUser, emailSchema, generatePassword, listUsers, passwordSchema, roleSchema } from "@/lib/auth/users";
 import { verifyAuditChain } from "@/lib/review/audit";
 import { roundTo } from "@/lib/round";
 
@@ -36,8 +40,14 @@ const usage = `usage: npm run vigil -- <command>
   key list --project SLUG      the project's keys: prefix, scopes, last use (never secrets)
   audit verify                 check that no audit event was changed or deleted
 
+  user add --email E --role admin|reviewer [--name N] [--password-stdin]
+                               a console user; the password is read from stdin's first line
+                               with --password-stdin, asked for twice on a terminal, or else
+                               generated and printed once
+  user list                    console users: role, disabled, last sign-in (never hashes)
+
 The database is PGlite under ./data unless DATABASE_URL is set; PGlite allows one process,
-so stop the server before using key and audit commands on the embedded database.`;
+so stop the server before using key, audit and user commands on the embedded database.`;
 
 function print(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value)}\n`);
@@ -175,6 +185,90 @@ async function key(action: string | undefined, args: string[], values: { project
   throw new CliError(`key takes create, revoke or list\n\n${usage}`);
 }
 
+/** The first line of stdin, without its line ending; "" when stdin ends first. */
+async function readFirstLine(): Promise<string> {
+  const lines = createInterface({ input: process.stdin, crlfDelay: Infinity });
+  try {
+    for await (const line of lines) return line;
+    return "";
+  } finally {
+    lines.close();
+  }
+}
+
+/** Reads a line from the terminal without echoing it. */
+function promptHidden(prompt: string): Promise<string> {
+  const stdin = process.stdin;
+  // Raw before the prompt shows, so nothing typed after it is echoed.
+  stdin.setRawMode(true);
+  process.stderr.write(prompt);
+  stdin.setEncoding("utf8");
+  stdin.resume();
+  return new Promise((resolve, reject) => {
+    let value = "";
+    const finish = (outcome: () => void) => {
+      stdin.off("data", onData);
+      stdin.setRawMode(false);
+      stdin.pause();
+      process.stderr.write("\n");
+      outcome();
+    };
+    const onData = (chunk: string) => {
+      for (const ch of chunk) {
+        if (ch === "\r" || ch === "\n" || ch === "\u0004") return finish(() => resolve(value));
+        if (ch === "\u0003") return finish(() => reject(new CliError("cancelled")));
+        if (ch === "\u007f" || ch === "\b") value = value.slice(0, -1);
+        else if (ch >= " ") value += ch;
+      }
+    };
+    stdin.on("data", onData);
+  });
+}
+
+/** The new user's password, and whether Vigil generated it (then it is printed once). */
+async function newPassword(fromStdin: boolean): Promise<{ password: string; generated: boolean }> {
+  let password: string;
+  if (fromStdin) {
+    password = await readFirstLine();
+  } else if (process.stdin.isTTY) {
+    password = await promptHidden("Password: ");
+    if ((await promptHidden("Password again: ")) !== password) throw new CliError("the passwords do not match");
+  } else {
+    return { password: generatePassword(), generated: true };
+  }
+  const checked = passwordSchema.safeParse(password);
+  if (!checked.success) throw new CliError(checked.error.issues[0].message);
+  return { password, generated: false };
+}
+
+async function user(action: string | undefined, args: string[], values: { email?: string; role?: string; name?: string; "password-stdin"?: boolean }) {
+  if (args.length > 0) throw new CliError(`user ${action} takes options only, not '${args[0]}'\n\n${usage}`);
+  if (action === "add") {
+    if (!values.email) throw new CliError("user add needs --email E");
+    const email = emailSchema.safeParse(values.email);
+    if (!email.success) throw new CliError(`--email: '${values.email}' is not an e-mail address`);
+    const role = roleSchema.safeParse(values.role);
+    if (!role.success) throw new CliError("user add needs --role admin or --role reviewer");
+    // Read before the database opens, so a bad password costs no migration.
+    const { password, generated } = await newPassword(values["password-stdin"] === true);
+    await withDatabase(async (db) => {
+      const created = await createUser(db, { email: email.data, role: role.data, name: values.name, password });
+      print({ id: created.id, email: created.email, role: created.role, ...(generated ? { password } : {}) });
+      if (generated) console.error("vigil: the password is shown once; Vigil stores only its hash.");
+    });
+    return;
+  }
+  if (action === "list") {
+    await withDatabase(async (db) => {
+      for (const u of await listUsers(db)) {
+        print({ id: u.id, email: u.email, name: u.name, role: u.role, disabled: u.disabledAt !== null, lastSignInAt: u.lastSignInAt, createdAt: u.createdAt });
+      }
+    });
+    return;
+  }
+  throw new CliError(`user takes add or list\n\n${usage}`);
+}
+
 async function audit(action: string | undefined) {
   if (action !== "verify") throw new CliError(`audit takes verify\n\n${usage}`);
   await withDatabase(async (db) => {
@@ -184,18 +278,30 @@ async function audit(action: string | undefined) {
   });
 }
 
+/** The command line's options; an unknown or malformed one is a usage error. */
+function parseCommandLine(argv: string[]) {
+  try {
+    return parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        root: { type: "string" },
+        project: { type: "string" },
+        name: { type: "string" },
+        quota: { type: "string" },
+        email: { type: "string" },
+        role: { type: "string" },
+        "password-stdin": { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+      },
+    });
+  } catch (error) {
+    throw new CliError(`${error instanceof Error ? error.message : String(error)}\n\n${usage}`);
+  }
+}
+
 async function main(argv: string[]): Promise<void> {
-  const { positionals, values } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      root: { type: "string" },
-      project: { type: "string" },
-      name: { type: "string" },
-      quota: { type: "string" },
-      help: { type: "boolean", short: "h" },
-    },
-  });
+  const { positionals, values } = parseCommandLine(argv);
   const [command, ...args] = positionals;
   const need = (n: number) => {
     if (args.length !== n) throw new CliError(`${command} takes ${n} argument${n > 1 ? "s" : ""}\n\n${usage}`);
@@ -217,6 +323,8 @@ async function main(argv: string[]): Promise<void> {
       return key(args[0], args.slice(1), values);
     case "audit":
       return audit(args[0]);
+    case "user":
+      return user(args[0], args.slice(1), values);
     default:
       if (values.help || !command) {
         console.log(usage);
