@@ -8,7 +8,9 @@ const nextConfig: NextConfig = {
   // POST clients that do not follow redirects.
   skipTrailingSlashRedirect: true,
   // forbidden() from next/navigation: a signed-in reviewer on an admin page gets a 403 page.
-  experimental: { authInterrupts: true },
+  // serverActions.bodySizeLimit: /verify uploads two photos of up to VIGIL_MAX_IMAGE_BYTES
+  // (15 MiB) each in one server action; Next.js parses the whole body before the action runs.
+  experimental: { authInterrupts: true, serverActions: { bodySizeLimit: "32mb" } },
 };
 
 export default nextConfig;
