@@ -172,6 +172,20 @@ export function DecisionPanel(props: DecisionPanelProps) {
             <button type="button" className="link" onClick={skip} disabled={pending} aria-keyshortcuts="N">
               Skip, next case (N)
             </button>
+            <button
+              type="button"
+              className="link"
+              disabled={pending}
+              onClick={() =>
+                startTransition(async () => {
+                  const result = await releaseAction(caseId);
+                  if (result.ok) router.push("/queue");
+                  else setMessage({ tone: "error", text: `${result.error.message} (${result.error.code})` });
+                })
+              }
+            >
+              Release to queue
+            </button>
           </div>
         </div>
       ) : (
