@@ -1,6 +1,6 @@
 /**
  * Reviewer latency: from pressing "Next case" to the case fully drawn (every image decoded with
- * real pixels, scores on their bands), in Debian's Chromium against the production build on
+ * real pixels, scores on their bands, the keyboard shortcuts listening), in Debian's Chromium against the production build on
  * the embedded database, with the first-start demo data.
  *
  *   npm run bench:next-case [-- --runs 3 --steps 20]
@@ -33,7 +33,9 @@ async function caseDrawn(page: Page, previous: string | null): Promise<void> {
     (prev) => {
       if (!/\/cases\/case_/.test(location.pathname) || location.pathname === prev) return false;
       const images = [...document.querySelectorAll<HTMLImageElement>('img[data-testid="case-image"]')];
-      return images.length > 0 && images.every((img) => img.complete && img.naturalWidth > 0) && document.querySelector('[data-testid="score-band"]') !== null;
+      const panel = document.querySelector<HTMLElement>('[data-testid="decision-panel"]');
+      const interactive = panel?.dataset.keysReady === "true" && location.pathname.endsWith(`/${panel.dataset.caseId}`);
+      return interactive && images.length > 0 && images.every((img) => img.complete && img.naturalWidth > 0) && document.querySelector('[data-testid="score-band"]') !== null;
     },
     previous,
     { polling: "raf", timeout: 15_000 },
@@ -55,6 +57,7 @@ async function main() {
     await page.locator('input[name="password"]').fill(reviewer.password);
     await page.getByRole("button", { name: "Sign in" }).click();
     await page.waitForURL((u) => u.pathname === "/queue");
+    await page.locator('[data-testid="queue-screen"][data-keys-ready="true"]').waitFor();
     const waiting = await page.getByTestId("queue-row").count();
     console.log(`server ${server.url}, ${waiting} cases waiting; ${runs} runs x ${steps} steps per path\n`);
     if (waiting < 2) throw new Error("the benchmark needs at least two open cases (the demo data has five)");
@@ -74,8 +77,7 @@ async function main() {
             // Give the held case back, so N on the queue makes a fresh claim.
             await page.getByRole("button", { name: "Release to queue" }).click();
             await page.waitForURL((u) => u.pathname === "/queue");
-            await page.getByTestId("queue-row").first().waitFor();
-            await page.waitForLoadState("networkidle");
+            await page.locator('[data-testid="queue-screen"][data-keys-ready="true"]').waitFor();
           } else {
             previous = new URL(page.url()).pathname;
           }

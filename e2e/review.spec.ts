@@ -3,8 +3,14 @@ import { screenshot, signIn, users } from "./support/fixtures";
 
 const pathname = (page: Page) => new URL(page.url()).pathname;
 
-/** Waits until every case image has loaded with real pixels; returns their natural widths. */
+/** Waits until the queue's keyboard shortcuts listen. */
+async function queueReady(page: Page): Promise<void> {
+  await expect(page.getByTestId("queue-screen")).toHaveAttribute("data-keys-ready", "true");
+}
+
+/** Waits until every case image has loaded with real pixels and the shortcuts listen; returns the natural widths. */
 async function imagesRendered(page: Page): Promise<number[]> {
+  await expect(page.getByTestId("decision-panel")).toHaveAttribute("data-keys-ready", "true");
   const images = page.locator('img[data-testid="case-image"]');
   await expect(images.first()).toBeVisible();
   await page.waitForFunction(() => [...document.querySelectorAll<HTMLImageElement>('img[data-testid="case-image"]')].every((img) => img.complete && img.naturalWidth > 0));
@@ -24,6 +30,7 @@ test.describe.serial("review queue", () => {
     // Face-match cases have a selfie and a reference to compare.
     await page.goto("/queue?check=face_match");
     await expect(page.getByTestId("queue-row").first()).toBeVisible();
+    await queueReady(page);
     await screenshot(page, "queue");
 
     await page.keyboard.press("n");
@@ -51,6 +58,7 @@ test.describe.serial("review queue", () => {
   test("R needs a reason: a digit picks one, then R rejects", async ({ page }) => {
     await signIn(page, users.reviewer1);
     await page.goto("/queue");
+    await queueReady(page);
     await page.keyboard.press("n");
     await page.waitForURL(/\/cases\/case_/);
     await imagesRendered(page);

@@ -41,6 +41,8 @@ export function DecisionPanel(props: DecisionPanelProps) {
   const [lost, setLost] = useState(false);
   const [pending, startTransition] = useTransition();
   const reasonRef = useRef<HTMLSelectElement>(null);
+  // Set once the shortcuts listen: tests and the benchmark wait for it before pressing keys.
+  const [keysReady, setKeysReady] = useState(false);
   const canAct = held && !lost && props.status === "claimed" && !props.proposedByMe;
   const confirming = stage === "confirmation";
   const needsSecondReviewer = !confirming && props.automaticBand === "reject";
@@ -111,6 +113,7 @@ export function DecisionPanel(props: DecisionPanelProps) {
       event.preventDefault();
     };
     window.addEventListener("keydown", onKey);
+    setKeysReady(true);
     return () => window.removeEventListener("keydown", onKey);
   }, [decide, skip, canAct, confirming, reasonCodes]);
 
@@ -125,7 +128,7 @@ export function DecisionPanel(props: DecisionPanelProps) {
   ];
 
   return (
-    <section className="panel decision" aria-label="Decision">
+    <section className="panel decision" aria-label="Decision" data-testid="decision-panel" data-case-id={caseId} data-keys-ready={keysReady}>
       <div className="decision-head">
         <CaseState {...props} lost={lost} leaseUntil={leaseUntil} />
         <ShortcutsHelp shortcuts={shortcuts} />

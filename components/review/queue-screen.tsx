@@ -36,6 +36,8 @@ export function QueueScreen({ initial, empty }: { initial: QueueView; empty: boo
   });
   const [message, setMessage] = useState<string | null>(empty ? "The queue is empty: nothing waits for you." : null);
   const [pending, startTransition] = useTransition();
+  // Set once the shortcuts listen: tests and the benchmark wait for it before pressing keys.
+  const [keysReady, setKeysReady] = useState(false);
   const [now, setNow] = useState(() => Date.parse(initial.at));
   useEffect(() => {
     const timer = setInterval(() => setNow(Date.now()), 1000);
@@ -70,13 +72,14 @@ export function QueueScreen({ initial, empty }: { initial: QueueView; empty: boo
       }
     };
     window.addEventListener("keydown", onKey);
+    setKeysReady(true);
     return () => window.removeEventListener("keydown", onKey);
   }, [takeNext]);
 
   const { summary } = data;
   const oldest = summary.oldestSince ? formatAge(now - Date.parse(summary.oldestSince)) : "-";
   return (
-    <main className="wide">
+    <main className="wide" data-testid="queue-screen" data-keys-ready={keysReady}>
       <div className="page-head">
         <h1>Queue</h1>
         <div className="actions">

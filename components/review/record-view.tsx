@@ -47,7 +47,7 @@ export function RecordView({ detail, viewer, heading, children }: { detail: Reco
 
       {children}
 
-      {images.length > 0 ? <CaseImages images={images} /> : <p className="notice">The images of this verification were purged (retention); scores and decisions remain.</p>}
+      {images.length > 0 ? <CaseImages key={record.id} images={images} /> : <p className="notice">The images of this verification were purged (retention); scores and decisions remain.</p>}
 
       <div className="columns">
         <section className="panel" aria-label="Scores">

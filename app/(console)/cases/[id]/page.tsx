@@ -31,6 +31,8 @@ export default async function CasePage({ params }: { params: Promise<{ id: strin
   return (
     <RecordView detail={detail} viewer={user} heading={`Case ${c.id}`}>
       <DecisionPanel
+        // A new case is a new panel: reason, note and messages never carry over.
+        key={c.id}
         caseId={c.id}
         held={mine}
         stage={c.stage as "decision" | "confirmation"}
