@@ -8,6 +8,9 @@ export default async function HomePage() {
     <main>
       <h1>Vigil</h1>
       <p className="lead">Face match, 1:N search, selfie and document liveness, on this server&apos;s CPU.</p>
+      <p>
+        <a href="/queue">Open the review console</a> · <a href="/verify">Verify photos by hand</a>
+      </p>
       <table>
         <thead>
           <tr>

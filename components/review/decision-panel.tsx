@@ -9,8 +9,11 @@ import { ShortcutsHelp } from "@/components/console/shortcuts-help";
 import type { ReasonCode } from "@/lib/review/reasons";
 import { viewerShortcuts } from "./case-images";
 
-/** How often the open page renews the reviewer's lease (well inside the 10-minute default). */
-const RENEW_EVERY_MS = 60_000;
+/** The open page renews the lease every minute, or three times per lease when leases are shorter. */
+function renewEveryMs(claimExpiresAt: string | null): number {
+  const left = claimExpiresAt ? Date.parse(claimExpiresAt) - Date.now() : 600_000;
+  return Math.max(5_000, Math.min(60_000, left / 3));
+}
 
 type Decision = "approve" | "reject" | "resubmit";
 
@@ -56,9 +59,9 @@ export function DecisionPanel(props: DecisionPanelProps) {
         setLost(true);
         setMessage({ tone: "error", text: `${result.error.message} (${result.error.code})` });
       }
-    }, RENEW_EVERY_MS);
+    }, renewEveryMs(props.claimExpiresAt));
     return () => clearInterval(timer);
-  }, [caseId, held]);
+  }, [caseId, held, props.claimExpiresAt]);
 
   const goNext = useCallback(
     async (skip: boolean) => {
