@@ -43,6 +43,13 @@ const envSchema = z.object({
    * in production: the demo project, its API key and the first admin are still created.
    */
   VIGIL_DEMO_DATA: z.stringbool().default(true),
+  /**
+   * Accept images given as https URLs (document liveness' frontSideImageBase may be a link).
+   * Off by default: when on, private, loopback and link-local addresses are still refused.
+   */
+  VIGIL_REMOTE_IMAGES: z.stringbool().default(false),
+  /** Time limit for fetching one image URL, in milliseconds. */
+  VIGIL_REMOTE_IMAGE_TIMEOUT_MS: z.coerce.number().int().positive().default(5000),
   /** Public base URL used in signed image links (default: the request's own origin). */
   VIGIL_PUBLIC_URL: z.string().url().optional(),
 });
