@@ -49,7 +49,7 @@ export async function createApiKey(
   const secret = newSecret();
   const [key] = await db
     .insert(apiKeys)
-    .values({ id: newId("key"), projectId: input.projectId, name: input.name, prefix: secret.slice(0, 12), secretHash: hashSecret(secret), scopes: input.scopes ?? ["verify"], quota: input.quota ?? null })
+    .values({ id: newId("key"), projectId: input.projectId, name: input.name, prefix: secret.slice(0, 12), secretHash: hashSecret(secret), scopes: input.scopes ?? [...API_SCOPES], quota: input.quota ?? null })
     .returning();
   return { key, secret };
 }
@@ -67,6 +67,13 @@ export async function revokeApiKey(db: Database, idOrPrefix: string): Promise<Ap
 export async function listApiKeys(db: Database, projectId: string): Promise<ApiKey[]> {
   return db.select().from(apiKeys).where(eq(apiKeys.projectId, projectId)).orderBy(desc(apiKeys.createdAt));
 }
+
+/**
+ * What a key may do. Every key may read its own project's records; these scopes gate the
+ * work that costs CPU or touches biometric data: face checks, document checks, 1:N search.
+ */
+export const API_SCOPES = ["verify", "documents", "search"] as const;
+export type ApiScope = (typeof API_SCOPES)[number];
 
 export interface Caller {
   key: ApiKey;
@@ -86,12 +93,14 @@ export function callerFields(caller: Caller): { projectId: string; apiKeyId: str
 /**
  * Authenticates a secret and counts the request against the key's quota in one atomic
  * statement. `projectSlug`, when the vendor protocol sends an identifier (app_id, Userid,
- * Basic user name), must name the key's own project.
+ * Basic user name), must name the key's own project; `scope`, when the work needs one, must
+ * be among the key's scopes.
  *
  * Throws UNAUTHORIZED for a missing, unknown or revoked key, FORBIDDEN for a key used on
- * another project, QUOTA_EXCEEDED when its quota is spent.
+ * another project or without the scope, QUOTA_EXCEEDED when its quota is spent.
  */
-export async function authenticateApiKey(db: Database, secret: string | null | undefined, projectSlug?: string | null): Promise<Caller> {
+export async function authenticateApiKey(db: Database, secret: string | null | undefined, options: { projectSlug?: string | null; scope?: ApiScope } = {}): Promise<Caller> {
+  const { projectSlug, scope } = options;
   if (!secret) throw new AppError("UNAUTHORIZED", "An API key is required.");
   const [found] = await db
     .select({ key: apiKeys, project: projects })
@@ -103,6 +112,7 @@ export async function authenticateApiKey(db: Database, secret: string | null | u
   if (projectSlug !== undefined && projectSlug !== null && projectSlug !== found.project.slug) {
     throw new AppError("FORBIDDEN", "The API key does not belong to this project.");
   }
+  if (scope && !found.key.scopes.includes(scope)) throw new AppError("FORBIDDEN", `The API key lacks the "${scope}" scope.`);
   const [counted] = await db
     .update(apiKeys)
     .set({ usedCount: sql`${apiKeys.usedCount} + 1`, lastUsedAt: new Date() })

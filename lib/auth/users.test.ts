@@ -5,7 +5,7 @@ import { openMemoryDatabase } from "@/db/client";
 import { auditEvents, sessions, users } from "@/db/schema";
 import { errorCodeOf } from "@/lib/testing/errors";
 import { getSessionUser, openSession, revokeSession } from "./sessions";
-import { SIGN_IN_LIMITS, checkCredentials, createUser } from "./users";
+import { SIGN_IN_LIMITS, checkCredentials, createUser, updateUser } from "./users";
 
 describe("console users and sessions", () => {
   let handle: DatabaseHandle;
@@ -61,5 +61,38 @@ describe("console users and sessions", () => {
 
     const actions = (await handle.db.select({ action: auditEvents.action }).from(auditEvents).where(eq(auditEvents.actor, `user:${user.id}`))).map((e) => e.action);
     expect(actions).toEqual(["user.signed_in", "user.signed_in", "user.signed_out", "user.signed_in"]);
+  });
+});
+
+describe("user administration", () => {
+  let handle: DatabaseHandle;
+  beforeAll(async () => {
+    handle = await openMemoryDatabase();
+  });
+  afterAll(() => handle.close());
+
+  it("never leaves the console without an active admin, even when two admins demote each other at once", async () => {
+    const db = handle.db;
+    const a = await createUser(db, { email: "a@x.test", role: "admin", password: "admin a passphrase" });
+    const b = await createUser(db, { email: "b@x.test", role: "admin", password: "admin b passphrase" });
+    const results = await Promise.all([
+      errorCodeOf(() => updateUser(db, { actor: `user:${a.id}`, userId: b.id, role: "reviewer" })),
+      errorCodeOf(() => updateUser(db, { actor: `user:${b.id}`, userId: a.id, role: "reviewer" })),
+    ]);
+    expect(results.sort()).toEqual(["LAST_ADMIN", "no error"]);
+    const admins = (await db.select().from(users)).filter((u) => u.role === "admin" && !u.disabledAt);
+    expect(admins).toHaveLength(1);
+    expect(await errorCodeOf(() => updateUser(db, { actor: "system", userId: admins[0].id, disabled: true }))).toBe("LAST_ADMIN");
+  });
+
+  it("disabling a user ends their sessions; enabling does not revive them", async () => {
+    const db = handle.db;
+    const r = await createUser(db, { email: "r@x.test", role: "reviewer", password: "reviewer passphrase" });
+    const session = await openSession(db, r, { maxAgeSeconds: 3600, ip: "1.2.3.4", userAgent: null });
+    await updateUser(db, { actor: "system", userId: r.id, disabled: true });
+    await updateUser(db, { actor: "system", userId: r.id, disabled: false });
+    expect(await getSessionUser(db, session)).toBeNull();
+    const [row] = await db.select().from(sessions).where(eq(sessions.id, session));
+    expect(row.revokedAt).toBeInstanceOf(Date);
   });
 });

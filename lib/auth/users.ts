@@ -1,12 +1,13 @@
 import "server-only";
 import { randomBytes } from "node:crypto";
 import { hash, verify } from "@node-rs/argon2";
-import { and, count, eq, gt, isNull } from "drizzle-orm";
+import { and, count, eq, gt, isNull, ne, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Database } from "@/db/client";
-import { signInFailures, users } from "@/db/schema";
+import { sessions, signInFailures, users } from "@/db/schema";
 import { AppError } from "@/lib/errors";
 import { newId } from "@/lib/ids";
+import { appendAudit } from "@/lib/review/audit";
 
 export type Role = "admin" | "reviewer";
 export type User = typeof users.$inferSelect;
@@ -104,4 +105,43 @@ export async function checkCredentials(db: Database, input: { email: string; pas
   }
   await db.update(users).set({ lastSignInAt: new Date() }).where(eq(users.id, user.id));
   return user;
+}
+
+/**
+ * Changes a user's role or disables / re-enables them, with an audit event. The last active
+ * admin can be neither demoted nor disabled: a transaction-scoped advisory lock orders
+ * concurrent changes, so two admins demoting each other cannot both succeed. Disabling ends
+ * the user's sessions at once.
+ */
+export async function updateUser(db: Database, input: { actor: string; userId: string; role?: Role; disabled?: boolean }): Promise<User> {
+  return db.transaction(async (tx) => {
+    await tx.execute(sql`select pg_advisory_xact_lock(7433002)`);
+    const [user] = await tx.select().from(users).where(eq(users.id, input.userId)).limit(1);
+    if (!user) throw new AppError("NOT_FOUND", "No such user.");
+    const role = input.role ? roleSchema.parse(input.role) : (user.role as Role);
+    const disabled = input.disabled ?? user.disabledAt !== null;
+    const losesAdmin = user.role === "admin" && user.disabledAt === null && (role !== "admin" || disabled);
+    if (losesAdmin) {
+      const [{ n }] = await tx
+        .select({ n: count() })
+        .from(users)
+        .where(and(eq(users.role, "admin"), isNull(users.disabledAt), ne(users.id, user.id)));
+      if (n === 0) throw new AppError("LAST_ADMIN", "This is the last active admin: make another user admin first.");
+    }
+    const [updated] = await tx
+      .update(users)
+      .set({ role, disabledAt: disabled ? (user.disabledAt ?? new Date()) : null })
+      .where(eq(users.id, user.id))
+      .returning();
+    if (disabled && !user.disabledAt) {
+      await tx.update(sessions).set({ revokedAt: new Date() }).where(and(eq(sessions.userId, user.id), isNull(sessions.revokedAt)));
+    }
+    await appendAudit(tx, {
+      actor: input.actor,
+      action: "user.updated",
+      before: { userId: user.id, role: user.role, disabled: user.disabledAt !== null },
+      after: { userId: user.id, role: updated.role, disabled: updated.disabledAt !== null },
+    });
+    return updated;
+  });
 }

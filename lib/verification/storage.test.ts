@@ -164,12 +164,15 @@ describe.each(backends)("storage on $name", ({ open, skip }) => {
     expect(await errorCodeOf(() => runFaceVerification(handle.db, store, { ...req, requestHash: hashRequest(["other"]) }))).toBe("IDEMPOTENCY_KEY_REUSED");
   });
 
-  it.skipIf(skip)("authenticates keys: hashed, scoped to a project, revocable, with an atomic quota", async () => {
+  it.skipIf(skip)("authenticates keys: hashed, scoped to a project and to kinds of work, revocable, with an atomic quota", async () => {
     const { key, secret } = await createApiKey(handle.db, { projectId, name: "quota", quota: 3 });
     expect(secret.startsWith(key.prefix)).toBe(true);
     expect(key.secretHash).not.toContain(secret.slice(4, 20));
-    expect(await errorCodeOf(() => authenticateApiKey(handle.db, secret, "someone-else"))).toBe("FORBIDDEN");
-    const attempts = await Promise.all(Array.from({ length: 6 }, () => errorCodeOf(() => authenticateApiKey(handle.db, secret, "bank"))));
+    expect(await errorCodeOf(() => authenticateApiKey(handle.db, secret, { projectSlug: "someone-else" }))).toBe("FORBIDDEN");
+    const { secret: documentsOnly } = await createApiKey(handle.db, { projectId, name: "documents only", scopes: ["documents"] });
+    expect(await errorCodeOf(() => authenticateApiKey(handle.db, documentsOnly, { scope: "verify" }))).toBe("FORBIDDEN");
+    expect(await errorCodeOf(() => authenticateApiKey(handle.db, documentsOnly, { scope: "documents" }))).toBe("no error");
+    const attempts = await Promise.all(Array.from({ length: 6 }, () => errorCodeOf(() => authenticateApiKey(handle.db, secret, { projectSlug: "bank", scope: "verify" }))));
     expect(attempts.filter((c) => c === "no error")).toHaveLength(3);
     expect(attempts.filter((c) => c === "QUOTA_EXCEEDED")).toHaveLength(3);
     expect(await revokeApiKey(handle.db, key.prefix)).not.toBeNull();

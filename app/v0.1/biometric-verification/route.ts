@@ -10,7 +10,7 @@ export const POST = kairosRoute(async (request, requestId) => {
   const requestedAt = new Date();
   const { db, store } = await getServices();
   const { appId, appKey } = kairosCredentials(request);
-  const caller = await authenticateApiKey(db, appKey, appId);
+  const caller = await authenticateApiKey(db, appKey, { projectSlug: appId, scope: "verify" });
   const input = parseBiometricVerificationRequest(await readBody(request, ["form"]));
   const { record, body } = await runBiometricVerification(db, store, caller, input, { requestId, requestedAt });
   return Response.json(body, { headers: { "x-verification-id": record.id } });

@@ -4,7 +4,7 @@ import { revalidatePath } from "next/cache";
 import { z } from "zod";
 import { getDb } from "@/db/client";
 import { requireUser } from "@/lib/auth/guard";
-import { createUser, emailSchema, generatePassword, roleSchema } from "@/lib/auth/users";
+import { createUser, emailSchema, generatePassword, roleSchema, updateUser } from "@/lib/auth/users";
 import type { ActionResult } from "@/lib/http/action";
 import { runAction } from "@/lib/http/action";
 import { appendAudit } from "@/lib/review/audit";
@@ -21,5 +21,18 @@ export async function createUserAction(input: unknown): Promise<ActionResult<{ e
     await (await getDb()).transaction((tx) => appendAudit(tx, { actor: admin.actor, action: "user.created", after: { userId: user.id, email: user.email, role: user.role } }));
     revalidatePath("/admin/users");
     return { email: user.email, password };
+  });
+}
+
+const updateUserSchema = z.object({ userId: z.string().min(1).max(64), role: roleSchema.optional(), disabled: z.boolean().optional() });
+
+/** Admins only: changes a user's role or disables / re-enables them (never the last admin). */
+export async function updateUserAction(input: unknown): Promise<ActionResult<null>> {
+  return runAction("updateUser", async () => {
+    const admin = await requireUser("admin");
+    const { userId, role, disabled } = updateUserSchema.parse(input);
+    await updateUser(await getDb(), { actor: admin.actor, userId, role, disabled });
+    revalidatePath("/admin/users");
+    return null;
   });
 }

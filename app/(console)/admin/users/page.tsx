@@ -1,4 +1,5 @@
 import { CreateUserForm } from "@/components/admin/create-user-form";
+import { UserRowControls } from "@/components/admin/user-row-controls";
 import { getDb } from "@/db/client";
 import { requirePageUser } from "@/lib/auth/guard";
 import { listUsers } from "@/lib/auth/users";
@@ -19,9 +20,10 @@ export default async function UsersPage() {
           <tr>
             <th>E-mail</th>
             <th>Name</th>
-            <th>Role</th>
             <th>Last sign-in (UTC)</th>
             <th>State</th>
+            <th>Role</th>
+            <th></th>
           </tr>
         </thead>
         <tbody>
@@ -29,9 +31,9 @@ export default async function UsersPage() {
             <tr key={u.id}>
               <td>{u.email}</td>
               <td>{u.name}</td>
-              <td>{u.role}</td>
               <td>{u.lastSignInAt ? u.lastSignInAt.toISOString().replace("T", " ").slice(0, 19) : "never"}</td>
               <td>{u.disabledAt ? "disabled" : "active"}</td>
+              <UserRowControls userId={u.id} email={u.email} role={u.role as "admin" | "reviewer"} disabled={u.disabledAt !== null} />
             </tr>
           ))}
         </tbody>

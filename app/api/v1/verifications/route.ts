@@ -15,7 +15,7 @@ export const dynamic = "force-dynamic";
 /** Runs a verification: selfie liveness, face match against a reference, or both. */
 export const POST = nativeRoute(async (request, requestId) => {
   const { db, store } = await getServices();
-  const caller = await authenticateApiKey(db, apiKeyOf(request));
+  const caller = await authenticateApiKey(db, apiKeyOf(request), { scope: "verify" });
   const input = parseVerificationRequest(await readBody(request));
   const idempotencyKey = request.headers.get("idempotency-key")?.slice(0, 200) || null;
   const { record, replayed } = await runFaceVerification(db, store, {

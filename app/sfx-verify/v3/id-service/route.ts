@@ -9,7 +9,7 @@ export const dynamic = "force-dynamic";
 export const POST = sfxRoute(async (request, requestId, echo) => {
   const { db, store } = await getServices();
   const { userId, apiKey } = sfxCredentials(request);
-  const caller = await authenticateApiKey(db, apiKey, userId);
+  const caller = await authenticateApiKey(db, apiKey, { projectSlug: userId, scope: "verify" });
   const input = parsePassiveLivenessRequest(await readBody(request, ["json"]), echo);
   const { record, body } = await runPassiveLiveness(db, store, caller, input, requestId);
   return Response.json(body, { headers: { "x-verification-id": record.id } });

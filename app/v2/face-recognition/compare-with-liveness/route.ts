@@ -8,7 +8,7 @@ export const dynamic = "force-dynamic";
 /** Verifik-compatible 1:N face comparison with liveness (`Authorization: Bearer <Vigil API key>`). */
 export const POST = verifikRoute(async (request, requestId) => {
   const { db, store } = await getServices();
-  const caller = await authenticateApiKey(db, bearerToken(request));
+  const caller = await authenticateApiKey(db, bearerToken(request), { scope: "verify" });
   const input = parseCompareWithLivenessRequest(await readBody(request, ["json"]));
   const { record, body } = await compareWithLiveness(db, store, caller, input, requestId);
   return Response.json(body, { headers: { "x-verification-id": record.id } });

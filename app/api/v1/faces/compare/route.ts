@@ -12,7 +12,7 @@ export const dynamic = "force-dynamic";
 /** 1:1 similarity of the subjects of two images, banded by the project's policy. Stores nothing. */
 export const POST = nativeRoute(async (request) => {
   const { db } = await getServices();
-  const caller = await authenticateApiKey(db, apiKeyOf(request));
+  const caller = await authenticateApiKey(db, apiKeyOf(request), { scope: "verify" });
   const { image1, image2 } = parseImages(await readBody(request), ["image1", "image2"]);
   const [result, policy] = await Promise.all([compareFaces(image1, image2, { liveness: false }), getActivePolicy(db, caller.project.id)]);
   const similarity = Math.round(result.similarity * 10000) / 10000;

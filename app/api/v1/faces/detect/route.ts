@@ -11,7 +11,7 @@ export const dynamic = "force-dynamic";
 /** Every face in one image: boxes, scores, five landmarks, and the subject's quality. Stores nothing. */
 export const POST = nativeRoute(async (request) => {
   const { db } = await getServices();
-  await authenticateApiKey(db, apiKeyOf(request));
+  await authenticateApiKey(db, apiKeyOf(request), { scope: "verify" });
   const { image } = parseImages(await readBody(request), ["image"]);
   const analysis = await analyzeFaces(image, { liveness: false });
   const { subject, ...rest } = analysisToJson(analysis);

@@ -12,7 +12,7 @@ export const dynamic = "force-dynamic";
 /** Passive selfie liveness of the subject face, banded by the project's policy. Stores nothing. */
 export const POST = nativeRoute(async (request) => {
   const { db } = await getServices();
-  const caller = await authenticateApiKey(db, apiKeyOf(request));
+  const caller = await authenticateApiKey(db, apiKeyOf(request), { scope: "verify" });
   const { image } = parseImages(await readBody(request), ["image"]);
   const [analysis, policy] = await Promise.all([analyzeFaces(image), getActivePolicy(db, caller.project.id)]);
   const liveness = Math.round((analysis.subject.liveness ?? 0) * 10000) / 10000;
