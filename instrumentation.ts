@@ -35,6 +35,20 @@ export async function register(): Promise<void> {
     // Requests then fail with their own clear errors; the message here says what to fix.
     console.error(`vigil: storage not ready: ${error instanceof Error ? error.message : String(error)}`);
   }
+  try {
+    // Sends the webhook outbox: deliveries queued before a restart, or left by a process that died, go out from here.
+    const { startWebhooks } = await import("@/lib/webhooks/startup");
+    startWebhooks(await getDb());
+  } catch (error) {
+    console.error(`vigil: webhooks not started: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  try {
+    // Purges images past their project's retention: a minute after start, then hourly.
+    const { startRetention } = await import("@/lib/retention/startup");
+    startRetention(await getDb(), getImageStore());
+  } catch (error) {
+    console.error(`vigil: image retention not started: ${error instanceof Error ? error.message : String(error)}`);
+  }
   await inference.then(
     ({ workers, ms }) => console.log(`vigil: ${workers} inference workers ready in ${Math.round(ms)} ms`),
     // The server still starts; inference requests answer MODELS_UNAVAILABLE with the fix.

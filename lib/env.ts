@@ -52,6 +52,20 @@ const envSchema = z.object({
   VIGIL_REMOTE_IMAGE_TIMEOUT_MS: z.coerce.number().int().positive().default(5000),
   /** Public base URL used in signed image links (default: the request's own origin). */
   VIGIL_PUBLIC_URL: z.string().url().optional(),
+  /**
+   * Bearer token for GET /api/metrics (Prometheus text). Unset, the endpoint answers 404. At
+   * least 16 characters: it guards figures about every project (openssl rand -hex 32).
+   */
+  VIGIL_METRICS_TOKEN: z.string().min(16, "VIGIL_METRICS_TOKEN needs at least 16 characters (openssl rand -hex 32)").optional(),
+  /** Time for one webhook delivery, from connecting to the end of the answer, in milliseconds. */
+  VIGIL_WEBHOOK_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
+  /**
+   * Delay before the first webhook retry, in seconds; each later one is 4 times longer (10 s,
+   * 40 s, 2.7 min... about 15 hours over 8 attempts). Fractions are allowed, for tests.
+   */
+  VIGIL_WEBHOOK_RETRY_BASE_SECONDS: z.coerce.number().positive().default(10),
+  /** Attempts before a webhook delivery is marked failed (it can still be redelivered by hand). */
+  VIGIL_WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(8),
 });
 
 export type Env = z.infer<typeof envSchema>;

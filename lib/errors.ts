@@ -19,6 +19,15 @@ const apiErrorCodes = {
   IMAGE_TOO_SMALL: 422,
   NO_FACE_FOUND: 422,
   MULTIPLE_FACES: 422,
+  // Document checks (the document liveness vendor's codes, seed 003): the image was read but
+  // shows no usable document.
+  DOCUMENT_NOT_FOUND: 422,
+  TOO_MANY_DOCUMENTS: 422,
+  DOCUMENT_TOO_SMALL: 422,
+  DOCUMENT_CROPPED: 422,
+  DOCUMENT_TOO_CLOSE_TO_BORDER: 422,
+  DOCUMENT_TOO_CLOSE_TO_CAMERA: 422,
+  DOCUMENT_PHOTO_NOT_FOUND: 422,
   MODELS_UNAVAILABLE: 503,
   INTERNAL: 500,
 } as const;

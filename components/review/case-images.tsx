@@ -23,6 +23,8 @@ export interface ViewerImage {
   height: number;
   /** Faces found, the subject first. */
   faces: ViewerFace[];
+  /** A document's detected outline: four corners clockwise from the top-left, in image pixels. */
+  outline?: Array<[number, number]> | null;
 }
 
 /** Every key the viewer handles, for the page's `?` help overlay. */
@@ -422,12 +424,13 @@ function ImagePanel(props: ImagePanelProps) {
   );
 }
 
-/** Face boxes and landmarks in the image's own pixels, so the SVG scales and turns with it. */
+/** Face boxes, landmarks and a document's outline in the image's own pixels, so the SVG scales and turns with it. */
 function FaceOverlay({ image }: { image: ViewerImage }) {
   // Dots sized to the face, with a floor so small faces in large photos still show them.
   const minDot = Math.max(image.width, image.height) * 0.003;
   return (
     <svg className={styles.overlay} viewBox={`0 0 ${image.width} ${image.height}`} preserveAspectRatio="none" aria-hidden="true">
+      {image.outline ? <polygon points={image.outline.map(([x, y]) => `${x},${y}`).join(" ")} className={styles.outline} vectorEffect="non-scaling-stroke" data-testid="document-outline" /> : null}
       {image.faces.map((face, i) => {
         const { x1, y1, x2, y2 } = face.box;
         const isSubject = i === 0;

@@ -8,6 +8,7 @@ import type { RecordDetail } from "@/lib/review/case-detail";
 import { imageUrlPath } from "@/lib/storage";
 import type { StoredImage } from "@/lib/verification/service";
 import { AuditTrail } from "./audit-trail";
+import { DocumentCues } from "./document-cues";
 import type { ViewerImage } from "./case-images";
 import { CaseImages } from "./case-images";
 import { QualityFlags } from "./quality-flags";
@@ -25,7 +26,7 @@ export function RecordView({ detail, viewer, heading, children }: { detail: Reco
   const { record, policy, project } = detail;
   const images: ViewerImage[] = [...record.images]
     .sort((a, b) => roleOrder[a.role] - roleOrder[b.role] || a.position - b.position)
-    .map((image) => ({ id: image.id, role: image.role, url: imageUrlPath(image.id, viewer.actor), width: image.width, height: image.height, faces: image.faces.faces }));
+    .map((image) => ({ id: image.id, role: image.role, url: imageUrlPath(image.id, viewer.actor), width: image.width, height: image.height, faces: image.faces.faces, outline: image.faces.outline ?? null }));
   const selfie = record.images.find((i) => i.role === "selfie");
   return (
     <main className="wide case">
@@ -66,6 +67,11 @@ export function RecordView({ detail, viewer, heading, children }: { detail: Reco
           <p className="muted small">
             Overall band: <strong>{record.band ?? "none"}</strong> under policy v{policy.version}.
           </p>
+          {record.checks
+            .filter((check) => check.check === "document_liveness" && check.status === "done")
+            .map((check) => (
+              <DocumentCues key={check.check} details={check.details} />
+            ))}
           <h3>Models</h3>
           <ul className="plain small">
             {record.checks.map((check) => (

@@ -1,3 +1,4 @@
 export * from "./projects";
 export * from "./verifications";
 export * from "./users";
+export * from "./webhooks";

@@ -10,6 +10,8 @@ export const projects = pgTable("projects", {
   reviewSlaHours: integer().notNull().default(24),
   /** Reason codes reviewers choose from; null means the defaults (lib/review/reasons.ts). */
   reasonCodes: jsonb(),
+  /** Days a verification's images are kept; then the retention job purges them (records, scores and decisions stay). */
+  imageRetentionDays: integer().notNull().default(30),
   createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
 });
 

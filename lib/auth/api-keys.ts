@@ -80,6 +80,11 @@ export interface Caller {
   project: Project;
 }
 
+/** FORBIDDEN unless the caller's key has `scope` (for routes that learn the work from the body). */
+export function requireScope(caller: Caller, scope: ApiScope): void {
+  if (!caller.key.scopes.includes(scope)) throw new AppError("FORBIDDEN", `The API key lacks the "${scope}" scope.`);
+}
+
 /** How an API-key caller appears in records and the audit trail: `key:<id>`. */
 export function actorOf(caller: Caller): string {
   return `key:${caller.key.id}`;
@@ -112,7 +117,7 @@ export async function authenticateApiKey(db: Database, secret: string | null | u
   if (projectSlug !== undefined && projectSlug !== null && projectSlug !== found.project.slug) {
     throw new AppError("FORBIDDEN", "The API key does not belong to this project.");
   }
-  if (scope && !found.key.scopes.includes(scope)) throw new AppError("FORBIDDEN", `The API key lacks the "${scope}" scope.`);
+  if (scope) requireScope(found, scope);
   const [counted] = await db
     .update(apiKeys)
     .set({ usedCount: sql`${apiKeys.usedCount} + 1`, lastUsedAt: new Date() })

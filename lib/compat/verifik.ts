@@ -255,6 +255,14 @@ const verifikErrors: Record<ApiErrorCode, { status: number; code: string }> = {
   IMAGE_TOO_SMALL: { status: 422, code: "ImageTooSmall" },
   NO_FACE_FOUND: { status: 422, code: "NoFaceFound" },
   MULTIPLE_FACES: { status: 422, code: "MultipleFaces" },
+  // Document codes never arise on this face endpoint; PascalCase like the other image errors.
+  DOCUMENT_NOT_FOUND: { status: 422, code: "DocumentNotFound" },
+  TOO_MANY_DOCUMENTS: { status: 422, code: "TooManyDocuments" },
+  DOCUMENT_TOO_SMALL: { status: 422, code: "DocumentTooSmall" },
+  DOCUMENT_CROPPED: { status: 422, code: "DocumentCropped" },
+  DOCUMENT_TOO_CLOSE_TO_BORDER: { status: 422, code: "DocumentTooCloseToBorder" },
+  DOCUMENT_TOO_CLOSE_TO_CAMERA: { status: 422, code: "DocumentTooCloseToCamera" },
+  DOCUMENT_PHOTO_NOT_FOUND: { status: 422, code: "DocumentPhotoNotFound" },
   MODELS_UNAVAILABLE: { status: 503, code: "ServiceUnavailable" },
   INTERNAL: { status: 500, code: "InternalError" },
 };

@@ -9,6 +9,7 @@ import { newId } from "@/lib/ids";
 import type { ConsoleUser } from "@/lib/auth/users";
 import type { Band, CheckKind } from "@/lib/verification/policy";
 import type { CheckResult, VerificationStatus } from "@/lib/verification/service";
+import { enqueueEvent, reviewDecidedEvent } from "@/lib/webhooks";
 import { appendAudit } from "./audit";
 import type { Decision } from "./reasons";
 import { reasonCodesOf } from "./reasons";
@@ -344,6 +345,7 @@ export async function decideCase(db: Database, input: DecisionInput & { user: Co
       })
       .where(eq(reviewCases.id, c.id));
     await tx.update(verifications).set({ status, decidedAt: sql`now()` }).where(eq(verifications.id, c.verificationId));
+    await enqueueEvent(tx, await reviewDecidedEvent(tx, c.id));
     const action = !confirming ? "case.decided" : input.decision === "approve" ? "case.approval_confirmed" : "case.approval_declined";
     await appendAudit(tx, { actor: user.actor, action, ...base, before, after: { caseStatus: "decided", decision: input.decision, reasonCode, note, verificationStatus: status, proposedBy: confirming ? c.decidedBy : undefined } });
     return { caseId: c.id, outcome: "decided", verificationStatus: status };

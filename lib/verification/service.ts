@@ -10,14 +10,15 @@ import { analyzeFaces, cosineSimilarity, modelInfo } from "@/lib/inference";
 import { faceToJson } from "@/lib/inference/serialize";
 import { toImageBytes } from "@/lib/inference/image";
 import { appendAudit } from "@/lib/review/audit";
+import { enqueueEvent, verificationCompletedEvent } from "@/lib/webhooks";
 import type { ImageStore } from "@/lib/storage";
 import type { Band, CheckKind } from "./policy";
 import { bandFor, getActivePolicy } from "./policy";
 import { roundTo } from "@/lib/round";
 
-export type VerificationType = "face_match" | "selfie_liveness" | "face_match_liveness";
+export type VerificationType = "face_match" | "selfie_liveness" | "face_match_liveness" | "document_liveness" | "document_selfie";
 export type VerificationStatus = "approved" | "rejected" | "in_review" | "not_finished" | "resubmission_requested";
-export type VerificationSource = "native" | "verifik" | "kairos" | "sfx" | "console";
+export type VerificationSource = "native" | "verifik" | "kairos" | "sfx" | "docliveness" | "console";
 export type ImageRole = "selfie" | "document" | "portrait" | "reference" | "gallery";
 
 export interface CheckResult {
@@ -59,8 +60,11 @@ export interface StoredImage {
   height: number;
   format: string;
   bytes: number;
-  /** Faces found, subject first: boxes, scores, landmarks; and the subject's quality. */
-  faces: { faces: ReturnType<typeof faceToJson>[]; quality: unknown | null };
+  /**
+   * Faces found, subject first: boxes, scores, landmarks; and the subject's quality. A document
+   * image also has its detected outline (corners clockwise from the top-left, in its pixels).
+   */
+  faces: { faces: ReturnType<typeof faceToJson>[]; quality: unknown | null; outline?: Array<[number, number]> | null };
 }
 
 export interface VerificationRecord {
@@ -148,7 +152,7 @@ export async function hydrate(db: Database, rows: Array<typeof verifications.$in
   }));
 }
 
-async function findIdempotent(db: Database, projectId: string, key: string, requestHash: string): Promise<VerificationRecord | null> {
+export async function findIdempotent(db: Database, projectId: string, key: string, requestHash: string): Promise<VerificationRecord | null> {
   const [row] = await db
     .select()
     .from(verifications)
@@ -182,10 +186,7 @@ function isUniqueViolation(error: unknown): boolean {
 
 /**
  * Runs a face verification end to end: inference on every image, a band per check from the
- * project's active policy, then the verification, its images, its review case (when in the
- * review band) and an audit event in one transaction. Image bytes are staged before the
- * transaction and published after it commits, so a crash leaves neither a record without
- * images nor images without a record (see ImageStore.recover).
+ * project's active policy, then `storeVerification`.
  *
  * With an idempotency key, a repeat of the same request returns the first record (`replayed`)
  * and writes nothing. Image and face errors are thrown before anything is written.
@@ -237,15 +238,68 @@ export async function runFaceVerification(db: Database, store: ImageStore, input
       details: below ? { skipped: "MATCH_BELOW_MINIMUM", minimum: input.livenessOnlyIfMatchAtLeast } : { quality: selfie.subject.quality },
     });
   }
-  const overall = decideOverall(checks);
+  const timings = {
+    inferenceMs: Math.round(inferenceMs),
+    selfieMs: selfie.timingsMs.total,
+    referencesMs: references.map((r) => r.timingsMs.total),
+  };
+  return storeVerification(db, store, {
+    ...input,
+    checks,
+    policyVersion: policy.version,
+    timings,
+    started,
+    images: [
+      { role: "selfie" as const, position: 0, bytes: selfieBytes, analysis: selfie },
+      ...references.map((analysis, i) => ({ role: input.referenceRole, position: i, bytes: referenceBytes[i], analysis })),
+    ].map((img) => ({ role: img.role, position: img.position, bytes: img.bytes, format: img.analysis.image.format, width: img.analysis.image.width, height: img.analysis.image.height, faces: storedFaces(img.analysis) })),
+  });
+}
 
+/** An image to store with a new verification: its bytes, what was measured, and what to draw over it. */
+export interface NewImage {
+  role: ImageRole;
+  position: number;
+  bytes: Uint8Array;
+  format: string;
+  width: number;
+  height: number;
+  faces: StoredImage["faces"];
+}
+
+/** A verification whose checks are done, ready to be stored. */
+export interface NewVerification {
+  projectId: string;
+  apiKeyId: string | null;
+  actor: string;
+  source: VerificationSource;
+  type: VerificationType;
+  requestId: string;
+  idempotencyKey?: string | null;
+  requestHash: string;
+  externalRef?: string | null;
+  checks: CheckResult[];
+  policyVersion: number;
+  images: NewImage[];
+  timings: Record<string, number | number[]>;
+  /** performance.now() when the request's work began, for `timings.totalMs`. */
+  started: number;
+}
+
+/**
+ * Stores a verification: the overall decision from its checks, then the verification, its
+ * images, its review case (when in the review band), its webhook event and an audit event in
+ * one transaction. Image bytes are staged before the transaction and published after it
+ * commits, so a crash leaves neither a record without images nor images without a record
+ * (see ImageStore.recover). A concurrent request with the same idempotency key that commits
+ * first wins: its record is returned as a replay.
+ */
+export async function storeVerification(db: Database, store: ImageStore, input: NewVerification): Promise<{ record: VerificationRecord; replayed: boolean }> {
+  const overall = decideOverall(input.checks);
   const verificationId = newId("ver");
   const now = new Date();
   const month = `${now.getUTCFullYear()}-${String(now.getUTCMonth() + 1).padStart(2, "0")}`;
-  const imageRows = [
-    { role: "selfie" as const, position: 0, bytes: selfieBytes, analysis: selfie },
-    ...references.map((analysis, i) => ({ role: input.referenceRole, position: i, bytes: referenceBytes[i], analysis })),
-  ].map((img) => {
+  const imageRows = input.images.map((img) => {
     const id = newId("img");
     return {
       row: {
@@ -255,12 +309,12 @@ export async function runFaceVerification(db: Database, store: ImageStore, input
         role: img.role,
         position: img.position,
         sha256: createHash("sha256").update(img.bytes).digest("hex"),
-        format: img.analysis.image.format,
-        width: img.analysis.image.width,
-        height: img.analysis.image.height,
-        bytes: img.analysis.image.bytes,
+        format: img.format,
+        width: img.width,
+        height: img.height,
+        bytes: img.bytes.byteLength,
         storageKey: `${input.projectId}/${month}/${id}`,
-        faces: storedFaces(img.analysis),
+        faces: img.faces,
       },
       bytes: img.bytes,
     };
@@ -268,15 +322,11 @@ export async function runFaceVerification(db: Database, store: ImageStore, input
 
   await Promise.all(imageRows.map((img) => store.stage(img.row.storageKey, img.bytes)));
   const caseId = overall.band === "review" ? newId("case") : null;
-  const timings = {
-    inferenceMs: Math.round(inferenceMs),
-    selfieMs: selfie.timingsMs.total,
-    referencesMs: references.map((r) => r.timingsMs.total),
-    totalMs: 0,
-  };
+  const timings = { ...input.timings, totalMs: 0 };
+  const { checks } = input;
   try {
     await db.transaction(async (tx) => {
-      timings.totalMs = Math.round(performance.now() - started);
+      timings.totalMs = Math.round(performance.now() - input.started);
       await tx.insert(verifications).values({
         id: verificationId,
         projectId: input.projectId,
@@ -285,7 +335,7 @@ export async function runFaceVerification(db: Database, store: ImageStore, input
         status: overall.status,
         band: overall.band,
         checks,
-        policyVersion: policy.version,
+        policyVersion: input.policyVersion,
         timings,
         requestId: input.requestId,
         idempotencyKey: input.idempotencyKey ?? null,
@@ -299,13 +349,14 @@ export async function runFaceVerification(db: Database, store: ImageStore, input
         const reasons = checks.filter((c) => c.band === "review").map((c) => c.check);
         await tx.insert(reviewCases).values({ id: caseId, verificationId, projectId: input.projectId, status: "open", reasons, priority: 0, createdAt: now });
       }
+      await enqueueEvent(tx, verificationCompletedEvent({ id: verificationId, projectId: input.projectId, type: input.type, status: overall.status, band: overall.band, checks, policyVersion: input.policyVersion, reviewCaseId: caseId, externalRef: input.externalRef, createdAt: now }));
       await appendAudit(tx, {
         actor: input.actor,
         action: "verification.created",
         projectId: input.projectId,
         verificationId,
         caseId,
-        after: { status: overall.status, band: overall.band, policyVersion: policy.version, checks: checks.map((c) => ({ check: c.check, score: c.score, band: c.band })) },
+        after: { status: overall.status, band: overall.band, policyVersion: input.policyVersion, checks: checks.map((c) => ({ check: c.check, score: c.score, band: c.band })) },
       });
     });
   } catch (error) {

@@ -1,0 +1,1 @@
+ALTER TABLE "projects" ADD COLUMN "image_retention_days" integer DEFAULT 30 NOT NULL;
