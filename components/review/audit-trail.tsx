@@ -10,6 +10,8 @@ const actionLabels: Record<string, string> = {
   "case.approval_confirmed": "Approval confirmed",
   "case.approval_declined": "Approval turned down",
   "case.reopened": "Reopened for review",
+  "images.purged": "Images purged (retention)",
+  "subject.erased": "Subject erased",
 };
 
 function summary(value: unknown): string {
