@@ -20,8 +20,9 @@ const result = await build({
   platform: "node",
   format: "esm",
   target: "node20",
-  // Native addons load from node_modules at run time.
-  external: ["onnxruntime-node", "sharp"],
+  // Native addons load from node_modules at run time, and so does OpenCV's 11 MB WebAssembly
+  // build (lib/inference/document/opencv.ts requires it when a worker starts).
+  external: ["onnxruntime-node", "sharp", "@techstark/opencv-js"],
   // lib/ files import "server-only", which is an empty module under this condition.
   conditions: ["react-server"],
   alias: { "@": root },

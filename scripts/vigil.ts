@@ -26,6 +26,8 @@ import { createApiKey, createProject, getProjectBySlug, listApiKeys, revokeApiKe
 import { createUser, emailSchema, generatePassword, listUsers, passwordSchema, roleSchema } from "@/lib/auth/users";
 import { verifyAuditChain } from "@/lib/review/audit";
 import { roundTo } from "@/lib/round";
+import { docLivenessCli } from "@/lib/inference/document/cli";
+import { specimensCli } from "@/lib/specimens";
 
 const usage = `usage: npm run vigil -- <command>
 
@@ -45,6 +47,13 @@ const usage = `usage: npm run vigil -- <command>
                                with --password-stdin, asked for twice on a terminal, or else
                                generated and printed once
   user list                    console users: role, disabled, last sign-in (never hashes)
+
+  doc-liveness <img> [--side front|back]
+                               document liveness of one photo: score (null on an error),
+                               error code, corners (clockwise from top-left) and every cue
+  specimens --out DIR --seed N --count N [--kinds id1,passport] [--workers N]
+                               synthetic ID cards and passport pages captured as genuine,
+                               screen, print and digital, with labels.csv (file,label,corners)
 
 The database is PGlite under ./data unless DATABASE_URL is set; PGlite allows one process,
 so stop the server before using key, audit and user commands on the embedded database.`;
@@ -301,6 +310,15 @@ function parseCommandLine(argv: string[]) {
 }
 
 async function main(argv: string[]): Promise<void> {
+  // Commands with options of their own parse them themselves.
+  if (argv[0] === "specimens") return specimensCli(argv.slice(1));
+  if (argv[0] === "doc-liveness") {
+    const rest = argv.slice(1);
+    const sideAt = rest.indexOf("--side");
+    const side = sideAt >= 0 ? rest.splice(sideAt, 2)[1] : "front";
+    if (rest.length !== 1 || (side !== "front" && side !== "back")) throw new CliError(`doc-liveness takes one image [--side front|back]\n\n${usage}`);
+    return docLivenessCli(rest[0], side);
+  }
   const { positionals, values } = parseCommandLine(argv);
   const [command, ...args] = positionals;
   const need = (n: number) => {

@@ -6,7 +6,7 @@ import type { CSSProperties, ChangeEvent, FormEvent, RefObject } from "react";
 import type { VerifyFormState } from "@/app/(console)/verify/actions";
 import { runVerificationAction } from "@/app/(console)/verify/actions";
 
-type VerificationType = "face_match_liveness" | "face_match" | "selfie_liveness";
+type VerificationType = "face_match_liveness" | "face_match" | "selfie_liveness" | "document_selfie";
 type Slot = "selfie" | "reference";
 type FormError = { code: string; message: string };
 
@@ -14,6 +14,7 @@ const TYPES: ReadonlyArray<{ value: VerificationType; label: string }> = [
   { value: "face_match_liveness", label: "Face match and selfie liveness" },
   { value: "face_match", label: "Face match only" },
   { value: "selfie_liveness", label: "Selfie liveness only" },
+  { value: "document_selfie", label: "ID document: document liveness, selfie vs its portrait, selfie liveness" },
 ];
 
 /** How the server names each image in its messages (the verification service's `naming`). */
@@ -162,8 +163,14 @@ export function VerifyForm({ projects, maxImageBytes }: { projects: Array<{ id: 
           />
           <PhotoInput
             slot="reference"
-            label="Reference photo"
-            hint={wantsReference ? "The photo to compare with, such as the ID document's portrait." : "Not used for selfie liveness alone."}
+            label={type === "document_selfie" ? "ID document (front side)" : "Reference photo"}
+            hint={
+              type === "document_selfie"
+                ? "A photo of the whole document with a margin around it; its portrait is found and compared with the selfie."
+                : wantsReference
+                  ? "The photo to compare with, such as the ID document's portrait."
+                  : "Not used for selfie liveness alone."
+            }
             file={files.reference}
             inputRef={inputs.reference}
             onChange={onFile("reference")}

@@ -6,3 +6,7 @@ export { cosineSimilarity } from "./face";
 export type { FaceQuality, QualityFlag } from "./face";
 export { modelInfo } from "./models";
 export type { ImageInput } from "./image";
+export { analyzeDocument } from "./pool";
+export type { DocumentAnalysis, DocumentAnalysisOptions, DocumentSide } from "./document/analyze";
+export type { DocumentErrorCode, DocumentKind } from "./document/kinds";
+export type { AttackType, Cue, AttackAssessment, DocumentCues } from "./document/score";

@@ -6,8 +6,9 @@ import { Worker } from "node:worker_threads";
 import { AppError } from "@/lib/errors";
 import { getEnv } from "@/lib/env";
 import type { AnalyzeOptions, FaceAnalysis } from "./analyze";
+import type { DocumentAnalysis, DocumentAnalysisOptions } from "./document/analyze";
 import type { ImageInput } from "./image";
-import type { WorkerEvent, WorkerReply, WorkerRequest } from "./protocol";
+import type { WorkerEvent, WorkerReply, WorkerRequest, WorkerResults } from "./protocol";
 
 /**
  * A pool of inference worker threads, one per core by default.
@@ -20,7 +21,7 @@ import type { WorkerEvent, WorkerReply, WorkerRequest } from "./protocol";
 interface Job {
   request: WorkerRequest;
   enqueued: number;
-  resolve: (result: FaceAnalysis) => void;
+  resolve: (result: WorkerResults[keyof WorkerResults]) => void;
   reject: (error: Error) => void;
 }
 
@@ -143,12 +144,20 @@ class InferencePool {
   }
 
   run(image: ImageInput, options: AnalyzeOptions): Promise<FaceAnalysis> {
+    return this.submit<"analyze">(image, (id, payload) => ({ id, op: "analyze", image: payload, options }));
+  }
+
+  runDocument(image: ImageInput, options: DocumentAnalysisOptions): Promise<DocumentAnalysis> {
+    return this.submit<"document">(image, (id, payload) => ({ id, op: "document", image: payload, options }));
+  }
+
+  private submit<Op extends keyof WorkerResults>(image: ImageInput, makeRequest: (id: number, payload: Uint8Array | string) => WorkerRequest): Promise<WorkerResults[Op]> {
     if (this.closed) return Promise.reject(new AppError("INTERNAL", "The inference pool is shut down."));
     // A private copy of the bytes: its buffer is transferred, and the caller keeps its own.
     const payload = typeof image === "string" ? image : new Uint8Array(image);
     const enqueued = performance.now();
-    return new Promise<FaceAnalysis>((resolve, reject) => {
-      const request: WorkerRequest = { id: this.nextId++, op: "analyze", image: payload, options };
+    return new Promise<WorkerResults[Op]>((resolve, reject) => {
+      const request = makeRequest(this.nextId++, payload);
       this.queue.push({
         request,
         enqueued,
@@ -156,7 +165,7 @@ class InferencePool {
           const total = performance.now() - enqueued;
           result.timingsMs.queue = Math.round((total - result.timingsMs.total) * 100) / 100;
           result.timingsMs.total = Math.round(total * 100) / 100;
-          resolve(result);
+          resolve(result as WorkerResults[Op]);
         },
         reject,
       });
@@ -215,4 +224,17 @@ export async function analyzeFaces(image: ImageInput, options: AnalyzeOptions = 
   const pool = getInferencePool();
   await pool.ready;
   return pool.run(image, options);
+}
+
+/**
+ * Document liveness of one photo of an identity document, on a worker thread: the outline
+ * (corners in input pixels), the rectified document's portrait with its face embedding
+ * (front side), the screen, print and digital cues, and a score 0..1 (1 - the most probable
+ * attack). Document problems come back as `error` with `score: null`; unreadable images
+ * throw AppError with the image codes of `analyzeImage`.
+ */
+export async function analyzeDocument(image: ImageInput, options: DocumentAnalysisOptions = {}): Promise<DocumentAnalysis> {
+  const pool = getInferencePool();
+  await pool.ready;
+  return pool.runDocument(image, options);
 }

@@ -2,12 +2,15 @@ import "server-only";
 import { parentPort } from "node:worker_threads";
 import { isAppError } from "@/lib/errors";
 import { analyzeImage } from "./analyze";
+import { analyzeDocumentImage } from "./document/analyze";
+import { warmDocumentPipeline } from "./document/warm";
 import { getModelSet, runModel } from "./models";
 import type { WorkerEvent, WorkerReply, WorkerRequest } from "./protocol";
 
 /**
  * An inference worker: one set of model sessions, one request at a time. Creates and warms
- * its sessions before it says it is ready, so the first request pays for neither.
+ * its sessions, and loads OpenCV for the document checks, before it says it is ready, so
+ * the first request pays for none of them.
  */
 async function warm(): Promise<number> {
   const started = performance.now();
@@ -16,18 +19,28 @@ async function warm(): Promise<number> {
   await runModel(set.landmark, new Float32Array(64 * 64), [1, 1, 64, 64]);
   await runModel(set.feature, new Float32Array(3 * 112 * 112), [1, 3, 112, 112]);
   await runModel(set.liveness, new Float32Array(3 * 128 * 128), [1, 3, 128, 128]);
+  await warmDocumentPipeline();
   return performance.now() - started;
 }
 
 async function handle(request: WorkerRequest): Promise<WorkerReply> {
   try {
-    const result = await analyzeImage(request.image, request.options);
+    const result = request.op === "document" ? await analyzeDocumentImage(request.image, request.options) : await analyzeImage(request.image, request.options);
     return { id: request.id, ok: true, result };
   } catch (error) {
     if (isAppError(error)) return { id: request.id, ok: false, error: { code: error.code, message: error.message, details: error.details } };
     console.error("vigil inference worker:", error);
     return { id: request.id, ok: false, error: { code: "INTERNAL", message: "Inference failed." } };
   }
+}
+
+/** Buffers that move to the main thread instead of being copied: embeddings and the portrait JPEG. */
+function transferList(reply: WorkerReply): ArrayBuffer[] {
+  if (!reply.ok) return [];
+  const result = reply.result;
+  if ("subject" in result) return [result.subject.embedding.buffer as ArrayBuffer];
+  if (result.portrait) return [result.portrait.face.embedding.buffer as ArrayBuffer, result.portrait.jpeg.buffer as ArrayBuffer];
+  return [];
 }
 
 const port = parentPort;
@@ -48,8 +61,6 @@ let previous: Promise<void> = Promise.resolve();
 port.on("message", (request: WorkerRequest) => {
   previous = previous.then(async () => {
     const reply = await handle(request);
-    // The embedding's buffer moves to the main thread instead of being copied.
-    const transfer = reply.ok ? [reply.result.subject.embedding.buffer as ArrayBuffer] : [];
-    port.postMessage(reply, transfer);
+    port.postMessage(reply, transferList(reply));
   });
 });

@@ -8,6 +8,7 @@ import { AppError } from "@/lib/errors";
 import { newId } from "@/lib/ids";
 import type { ImageStore } from "@/lib/storage";
 import type { VerificationRecord, VerificationType } from "./service";
+import { runDocumentVerification } from "./document";
 import { hashRequest, runFaceVerification } from "./service";
 
 /** A verification an operator runs from the console on files a customer sent by other means. */
@@ -16,7 +17,7 @@ export interface ManualVerificationInput {
   projectId: string;
   type: VerificationType;
   selfie: Buffer;
-  /** Needed for face matching; ignored (not stored) for selfie liveness alone. */
+  /** Needed for face matching (for document_selfie: the document's front side); ignored for selfie liveness alone. */
   reference: Buffer | null;
   /** What the operator typed to find the customer again, such as their case number. */
   externalRef?: string | null;
@@ -53,6 +54,7 @@ export async function runManualVerification(db: Database, store: ImageStore, inp
   const needsReference = input.type !== "selfie_liveness";
   if (needsReference && !input.reference) {
     // The native API's wording for the same mistake (native-input.ts).
+    if (input.type === "document_selfie") throw new AppError("INVALID_REQUEST", "document: a photo of the document's front side is required", { field: "reference" });
     throw new AppError("INVALID_REQUEST", "reference: a reference photo is required for face matching", { field: "reference" });
   }
   const externalRef = input.externalRef?.trim() || null;
@@ -65,6 +67,20 @@ export async function runManualVerification(db: Database, store: ImageStore, inp
   const [project] = await db.select({ id: projects.id }).from(projects).where(eq(projects.id, input.projectId)).limit(1);
   if (!project) throw new AppError("NOT_FOUND", "No such project.", { field: "projectId" });
 
+  if (input.type === "document_selfie") {
+    const { record } = await runDocumentVerification(db, store, {
+      projectId: project.id,
+      apiKeyId: null,
+      actor: input.user.actor,
+      source: "console",
+      front: references[0],
+      selfie: input.selfie,
+      requestId: newId("req"),
+      requestHash: hashRequest([input.type, input.selfie, references[0], externalRef]),
+      externalRef,
+    });
+    return record;
+  }
   const { record } = await runFaceVerification(db, store, {
     projectId: project.id,
     apiKeyId: null,

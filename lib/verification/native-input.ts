@@ -10,43 +10,59 @@ import type { VerificationType } from "./service";
 const image = z.string().min(1, "must not be empty");
 
 export const createVerificationSchema = z.object({
-  type: z.enum(["face_match", "selfie_liveness", "face_match_liveness"]).optional(),
-  selfie: image,
+  type: z.enum(["face_match", "selfie_liveness", "face_match_liveness", "document_liveness", "document_selfie"]).optional(),
+  selfie: image.optional(),
   reference: image.optional(),
   references: z.array(image).min(1).optional(),
+  /** The identity document's front side (with the portrait), and optionally its back. */
+  document: image.optional(),
+  documentBack: image.optional(),
   externalRef: z.string().max(200).optional(),
 });
 
-export interface NativeVerificationRequest {
-  type: VerificationType;
-  selfie: ImageInput;
-  references: ImageInput[];
-  externalRef: string | null;
-}
+export type NativeVerificationRequest =
+  | { kind: "face"; type: "face_match" | "selfie_liveness" | "face_match_liveness"; selfie: ImageInput; references: ImageInput[]; externalRef: string | null }
+  | { kind: "document"; type: "document_liveness" | "document_selfie"; document: ImageInput; documentBack: ImageInput | null; selfie: ImageInput | null; externalRef: string | null };
+
+const required = (field: string, what: string) => new AppError("INVALID_REQUEST", `${field}: ${what}`, { field, missing: true });
 
 /**
  * Reads a native verification request from JSON (base64 or data URLs) or multipart (files
- * `selfie`, `reference`, repeated `references`). The type defaults to face match with
- * liveness when a reference is given, and to selfie liveness alone otherwise.
+ * `selfie`, `reference`, repeated `references`, `document`, `documentBack`). Without a type:
+ * a document makes a document verification (with the selfie matched against its portrait
+ * when a selfie is given); else a reference makes face match with liveness, and a selfie
+ * alone selfie liveness.
  */
 export function parseVerificationRequest(body: ParsedBody): NativeVerificationRequest {
-  let raw: { type?: VerificationType; selfie: ImageInput; references: ImageInput[]; externalRef?: string };
+  let raw: { type?: VerificationType; selfie?: ImageInput; references: ImageInput[]; document?: ImageInput; documentBack?: ImageInput; externalRef?: string };
   if (body.kind === "json") {
     const parsed = parseInput(createVerificationSchema, body.value);
-    raw = { type: parsed.type, selfie: parsed.selfie, references: [...(parsed.reference ? [parsed.reference] : []), ...(parsed.references ?? [])], externalRef: parsed.externalRef };
+    raw = { ...parsed, references: [...(parsed.reference ? [parsed.reference] : []), ...(parsed.references ?? [])] };
   } else {
-    const selfie = body.files.selfie?.[0] ?? body.fields.selfie;
-    if (!selfie) throw new AppError("INVALID_REQUEST", "selfie: a selfie image is required", { field: "selfie" });
+    const one = (name: string): ImageInput | undefined => body.files[name]?.[0] ?? body.fields[name];
     const type = body.fields.type ? parseInput(createVerificationSchema.shape.type, body.fields.type) : undefined;
     const references: ImageInput[] = [...(body.files.reference ?? []), ...(body.files.references ?? [])];
     if (body.fields.reference) references.push(body.fields.reference);
-    raw = { type, selfie, references, externalRef: body.fields.externalRef };
+    raw = { type, selfie: one("selfie"), references, document: one("document"), documentBack: one("documentBack"), externalRef: body.fields.externalRef };
   }
+  const externalRef = raw.externalRef ?? null;
+  const wantsDocument = raw.document !== undefined || raw.type === "document_liveness" || raw.type === "document_selfie";
+  if (wantsDocument) {
+    if (raw.type && raw.type !== "document_liveness" && raw.type !== "document_selfie") {
+      throw new AppError("INVALID_REQUEST", `type: ${raw.type} does not take a document; use document_liveness or document_selfie`, { field: "type" });
+    }
+    if (raw.references.length > 0) throw new AppError("INVALID_REQUEST", "reference: a document verification matches the selfie against the document's portrait, not a reference", { field: "reference" });
+    if (!raw.document) throw required("document", "a photo of the document's front side is required");
+    const type = raw.type ?? (raw.selfie ? "document_selfie" : "document_liveness");
+    if (type === "document_selfie" && !raw.selfie) throw required("selfie", "a selfie is required for document_selfie");
+    return { kind: "document", type, document: raw.document, documentBack: raw.documentBack ?? null, selfie: type === "document_selfie" ? raw.selfie! : null, externalRef };
+  }
+  if (!raw.selfie) throw required("selfie", "a selfie image is required");
   const max = getEnv().VIGIL_MAX_GALLERY;
   if (raw.references.length > max) throw new AppError("GALLERY_TOO_LARGE", `At most ${max} reference images per verification.`, { max });
-  const type = raw.type ?? (raw.references.length > 0 ? "face_match_liveness" : "selfie_liveness");
+  const type = (raw.type ?? (raw.references.length > 0 ? "face_match_liveness" : "selfie_liveness")) as "face_match" | "selfie_liveness" | "face_match_liveness";
   if (type !== "selfie_liveness" && raw.references.length === 0) {
     throw new AppError("INVALID_REQUEST", "reference: a reference photo is required for face matching", { field: "reference" });
   }
-  return { type, selfie: raw.selfie, references: type === "selfie_liveness" ? [] : raw.references, externalRef: raw.externalRef ?? null };
+  return { kind: "face", type, selfie: raw.selfie, references: type === "selfie_liveness" ? [] : raw.references, externalRef };
 }

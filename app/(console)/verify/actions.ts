@@ -23,7 +23,7 @@ const upload = z
 
 const verifyFormSchema = z.object({
   projectId: z.string().trim().min(1, "choose a project").max(64),
-  type: z.enum(["face_match_liveness", "face_match", "selfie_liveness"]),
+  type: z.enum(["face_match_liveness", "face_match", "selfie_liveness", "document_selfie"]),
   externalRef: z.string().trim().max(MAX_EXTERNAL_REF).optional(),
   selfie: upload,
   reference: upload,

@@ -2,34 +2,45 @@ import { and, desc, eq, lt } from "drizzle-orm";
 import { z } from "zod";
 import type { SQL } from "drizzle-orm";
 import { verifications } from "@/db/schema";
-import { actorOf, authenticateApiKey, callerFields } from "@/lib/auth/api-keys";
+import { actorOf, authenticateApiKey, callerFields, requireScope } from "@/lib/auth/api-keys";
 import { readBody } from "@/lib/http/body";
 import { apiKeyOf, getServices, originOf } from "@/lib/http/context";
 import { nativeRoute, parseInput } from "@/lib/http/native";
+import { runDocumentVerification } from "@/lib/verification/document";
 import { parseVerificationRequest } from "@/lib/verification/native-input";
 import { presentVerification } from "@/lib/verification/present";
 import { hashRequest, hydrate, runFaceVerification } from "@/lib/verification/service";
 
 export const dynamic = "force-dynamic";
 
-/** Runs a verification: selfie liveness, face match against a reference, or both. */
+/**
+ * Runs a verification: selfie liveness, face match against a reference, or both; or a
+ * document check, with the selfie matched against the document's portrait when given.
+ */
 export const POST = nativeRoute(async (request, requestId) => {
   const { db, store } = await getServices();
-  const caller = await authenticateApiKey(db, apiKeyOf(request), { scope: "verify" });
+  const caller = await authenticateApiKey(db, apiKeyOf(request));
   const input = parseVerificationRequest(await readBody(request));
+  requireScope(caller, input.kind === "document" ? "documents" : "verify");
   const idempotencyKey = request.headers.get("idempotency-key")?.slice(0, 200) || null;
-  const { record, replayed } = await runFaceVerification(db, store, {
-    ...callerFields(caller),
-    source: "native",
-    type: input.type,
-    selfie: input.selfie,
-    references: input.references,
-    referenceRole: "reference",
-    requestId,
-    idempotencyKey,
-    requestHash: hashRequest([input.type, input.selfie, ...input.references, input.externalRef]),
-    externalRef: input.externalRef,
-  });
+  const common = { ...callerFields(caller), source: "native" as const, requestId, idempotencyKey, externalRef: input.externalRef };
+  const { record, replayed } =
+    input.kind === "document"
+      ? await runDocumentVerification(db, store, {
+          ...common,
+          front: input.document,
+          back: input.documentBack,
+          selfie: input.selfie,
+          requestHash: hashRequest([input.type, input.document, input.documentBack, input.selfie, input.externalRef]),
+        })
+      : await runFaceVerification(db, store, {
+          ...common,
+          type: input.type,
+          selfie: input.selfie,
+          references: input.references,
+          referenceRole: "reference",
+          requestHash: hashRequest([input.type, input.selfie, ...input.references, input.externalRef]),
+        });
   return Response.json(presentVerification(record, actorOf(caller), originOf(request)), {
     status: replayed ? 200 : 201,
     headers: replayed ? { "idempotent-replayed": "true" } : {},
@@ -37,9 +48,9 @@ export const POST = nativeRoute(async (request, requestId) => {
 });
 
 const listSchema = z.object({
-  status: z.enum(["approved", "rejected", "in_review", "not_finished"]).optional(),
-  type: z.enum(["face_match", "selfie_liveness", "face_match_liveness"]).optional(),
-  source: z.enum(["native", "verifik", "kairos", "sfx", "console"]).optional(),
+  status: z.enum(["approved", "rejected", "in_review", "not_finished", "resubmission_requested"]).optional(),
+  type: z.enum(["face_match", "selfie_liveness", "face_match_liveness", "document_liveness", "document_selfie"]).optional(),
+  source: z.enum(["native", "verifik", "kairos", "sfx", "docliveness", "console"]).optional(),
   limit: z.coerce.number().int().min(1).max(100).default(20),
   cursor: z.string().regex(/^ver_[0-9a-z]{26}$/).optional(),
 });

@@ -1,0 +1,16 @@
+import { authenticateApiKey } from "@/lib/auth/api-keys";
+import { basicCredentials, documentLivenessRoute, parseDocumentLivenessRequest, runDocumentLiveness } from "@/lib/compat/document-liveness";
+import { readBody } from "@/lib/http/body";
+import { getServices } from "@/lib/http/context";
+
+export const dynamic = "force-dynamic";
+
+/** Document passive liveness in the vendor's shape (Basic auth: project slug and a `documents`-scoped API key). */
+export const POST = documentLivenessRoute(async (request, requestId, echo) => {
+  const { db, store } = await getServices();
+  const { user, password } = basicCredentials(request);
+  const caller = await authenticateApiKey(db, password, { projectSlug: user || null, scope: "documents" });
+  const input = parseDocumentLivenessRequest(await readBody(request, ["json"]), echo);
+  const { record, body } = await runDocumentLiveness(db, store, caller, input, requestId);
+  return Response.json(body, { headers: { "x-verification-id": record.id } });
+});
