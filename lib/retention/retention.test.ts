@@ -5,12 +5,10 @@ import { join } from "node:path";
 import { asc, eq, inArray } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DatabaseHandle } from "@/db/client";
-import { openMemoryDatabase, openPostgresDatabase } from "@/db/client";
 import { auditEvents, images, reviewCases, verifications } from "@/db/schema";
-import { postgresUnavailableReason, startTestPostgres } from "@/db/testing/postgres";
+import { testBackends } from "@/db/testing/backends";
 import { createProject } from "@/lib/auth/api-keys";
-import { analyzeFaces } from "@/lib/inference";
-import { cropAround, samplePhoto } from "@/lib/inference/testing/photos";
+import { twoPeople } from "@/lib/inference/testing/photos";
 import { collectMetricFamilies } from "@/lib/metrics/collect";
 import { newId } from "@/lib/ids";
 import { verifyAuditChain } from "@/lib/review/audit";
@@ -22,8 +20,6 @@ import { startRetentionJob } from "./job";
 import { purgeExpiredImages } from "./purge";
 import { listProjectRetention, setImageRetentionDays } from "./settings";
 
-const pgReason = postgresUnavailableReason();
-if (pgReason) console.warn(`PostgreSQL retention tests skipped: ${pgReason}`);
 
 const DAY_MS = 86_400_000;
 
@@ -31,10 +27,7 @@ let faceA: Buffer;
 let faceB: Buffer;
 
 beforeAll(async () => {
-  const photo = samplePhoto("sample6.jpg");
-  const faces = [...(await analyzeFaces(photo, { liveness: false })).faces].sort((a, b) => a.box.x1 - b.box.x1);
-  faceA = await cropAround(photo, faces[0].box, 0.8);
-  faceB = await cropAround(photo, faces[1].box, 0.8);
+  [faceA, faceB] = await twoPeople();
 }, 120_000);
 
 /** Encrypted files under the store's published images. */
@@ -46,17 +39,7 @@ function storedFiles(dir: string): string[] {
   }
 }
 
-const backends = [
-  { name: "PGlite (in memory)", skip: false, open: async () => ({ handle: await openMemoryDatabase(), stop: async () => {} }) },
-  {
-    name: "PostgreSQL 15",
-    skip: pgReason !== null,
-    open: async () => {
-      const server = await startTestPostgres();
-      return { handle: await openPostgresDatabase(server.url), stop: server.stop };
-    },
-  },
-];
+const backends = testBackends("retention");
 
 describe.each(backends)("retention on $name", ({ open, skip }) => {
   let handle: DatabaseHandle;

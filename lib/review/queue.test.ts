@@ -1,9 +1,9 @@
 import { and, eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DatabaseHandle } from "@/db/client";
-import { openMemoryDatabase, openPostgresDatabase } from "@/db/client";
+import { openMemoryDatabase } from "@/db/client";
 import { auditEvents, reviewCases, verifications } from "@/db/schema";
-import { postgresUnavailableReason, startTestPostgres } from "@/db/testing/postgres";
+import { testBackends } from "@/db/testing/backends";
 import { createProject } from "@/lib/auth/api-keys";
 import type { ConsoleUser } from "@/lib/auth/users";
 import { toConsoleUser } from "@/lib/auth/users";
@@ -14,8 +14,6 @@ import { getVerification } from "@/lib/verification/service";
 import { verifyAuditChain } from "./audit";
 import { claimCase, claimNextCase, decideCase, listQueue, queueSummary, releaseCase, renewClaim, reopenVerification } from "./queue";
 
-const pgReason = postgresUnavailableReason();
-if (pgReason) console.warn(`PostgreSQL queue tests skipped: ${pgReason}`);
 
 const reviewer = (n: number): ConsoleUser => toConsoleUser({ id: `usr_r${n}`, email: `r${n}@test`, name: `r${n}`, role: "reviewer" });
 
@@ -51,18 +49,8 @@ async function seedCases(db: DatabaseHandle["db"], projectId: string, n: number,
   return ids;
 }
 
-const backends = [
-  { name: "PGlite (in memory)", skip: false, open: async () => ({ handle: await openMemoryDatabase(), stop: async () => {} }) },
-  {
-    name: "PostgreSQL 15",
-    skip: pgReason !== null,
-    open: async () => {
-      const server = await startTestPostgres();
-      // One connection per claimer, so the 20 really run at once.
-      return { handle: await openPostgresDatabase(server.url, 21), stop: server.stop };
-    },
-  },
-];
+// One connection per claimer, so the 20 really run at once.
+const backends = testBackends("queue", 21);
 
 describe.each(backends)("review queue claims on $name", ({ open, skip }) => {
   let handle: DatabaseHandle;

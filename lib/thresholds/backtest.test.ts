@@ -2,9 +2,8 @@ import { sql } from "drizzle-orm";
 import type { SQL } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DatabaseHandle } from "@/db/client";
-import { openMemoryDatabase, openPostgresDatabase } from "@/db/client";
 import { reviewCases, verifications } from "@/db/schema";
-import { postgresUnavailableReason, startTestPostgres } from "@/db/testing/postgres";
+import { testBackends } from "@/db/testing/backends";
 import { createProject } from "@/lib/auth/api-keys";
 import { newId } from "@/lib/ids";
 import { errorCodeOf } from "@/lib/testing/errors";
@@ -16,8 +15,6 @@ import type { BacktestResult, OverallBand } from "./backtest";
 import { BANDS, backtestPolicy, HISTOGRAM_BINS, OVERALL_BANDS } from "./backtest";
 import { POLICY_CHECKS, savePolicy } from "./policies";
 
-const pgReason = postgresUnavailableReason();
-if (pgReason) console.warn(`PostgreSQL backtest tests skipped: ${pgReason}`);
 
 /** The active policy the seeds are banded against (saved as v2), and the proposal. */
 const ACTIVE: PolicyBands = { ...DEFAULT_BANDS, face_match: { approve: 0.58, review: 0.4 } };
@@ -213,17 +210,7 @@ async function expectedBySql(db: DatabaseHandle["db"], projectId: string, days: 
   };
 }
 
-const backends = [
-  { name: "PGlite (in memory)", skip: false, open: async () => ({ handle: await openMemoryDatabase(), stop: async () => {} }) },
-  {
-    name: "PostgreSQL 15",
-    skip: pgReason !== null,
-    open: async () => {
-      const server = await startTestPostgres();
-      return { handle: await openPostgresDatabase(server.url), stop: server.stop };
-    },
-  },
-];
+const backends = testBackends("backtest");
 
 describe.each(backends)("backtest on $name", ({ open, skip }) => {
   let handle: DatabaseHandle;

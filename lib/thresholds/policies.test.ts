@@ -5,9 +5,9 @@ import { join } from "node:path";
 import { and, asc, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DatabaseHandle } from "@/db/client";
-import { openMemoryDatabase, openPostgresDatabase } from "@/db/client";
+import { openMemoryDatabase } from "@/db/client";
 import { auditEvents, reviewCases, thresholdPolicies } from "@/db/schema";
-import { postgresUnavailableReason, startTestPostgres } from "@/db/testing/postgres";
+import { testBackends } from "@/db/testing/backends";
 import { createProject } from "@/lib/auth/api-keys";
 import { analyzeFaces } from "@/lib/inference";
 import { cropAround, samplePhoto } from "@/lib/inference/testing/photos";
@@ -20,8 +20,6 @@ import type { VerificationInput } from "@/lib/verification/service";
 import { getVerification, hashRequest, runFaceVerification } from "@/lib/verification/service";
 import { listPolicyVersions, rollbackPolicy, savePolicy } from "./policies";
 
-const pgReason = postgresUnavailableReason();
-if (pgReason) console.warn(`PostgreSQL threshold policy tests skipped: ${pgReason}`);
 
 const admin = "user:usr_admin";
 
@@ -29,18 +27,8 @@ function withFaceMatch(approve: number, review: number): PolicyBands {
   return { ...DEFAULT_BANDS, face_match: { approve, review } };
 }
 
-const backends = [
-  { name: "PGlite (in memory)", skip: false, open: async () => ({ handle: await openMemoryDatabase(), stop: async () => {} }) },
-  {
-    name: "PostgreSQL 15",
-    skip: pgReason !== null,
-    open: async () => {
-      const server = await startTestPostgres();
-      // A connection per concurrent save, so they really run at once.
-      return { handle: await openPostgresDatabase(server.url, 12), stop: server.stop };
-    },
-  },
-];
+// A connection per concurrent save, so they really run at once.
+const backends = testBackends("threshold policy", 12);
 
 describe.each(backends)("threshold policy versions on $name", ({ open, skip }) => {
   let handle: DatabaseHandle;

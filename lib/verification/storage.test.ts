@@ -11,8 +11,7 @@ import type { TestPostgres } from "@/db/testing/postgres";
 import { postgresUnavailableReason, startTestPostgres } from "@/db/testing/postgres";
 import { authenticateApiKey, createApiKey, createProject, revokeApiKey } from "@/lib/auth/api-keys";
 import { errorCodeOf } from "@/lib/testing/errors";
-import { analyzeFaces } from "@/lib/inference";
-import { cropAround, samplePhoto } from "@/lib/inference/testing/photos";
+import { twoPeople } from "@/lib/inference/testing/photos";
 import { appendAudit, verifyAuditChain } from "@/lib/review/audit";
 import { LocalImageStore } from "@/lib/storage/image-store";
 import { DEFAULT_BANDS, getActivePolicy } from "./policy";
@@ -26,10 +25,7 @@ let faceA: Buffer;
 let faceB: Buffer;
 
 beforeAll(async () => {
-  const photo = samplePhoto("sample6.jpg");
-  const faces = [...(await analyzeFaces(photo, { liveness: false })).faces].sort((a, b) => a.box.x1 - b.box.x1);
-  faceA = await cropAround(photo, faces[0].box, 0.8);
-  faceB = await cropAround(photo, faces[1].box, 0.8);
+  [faceA, faceB] = await twoPeople();
 });
 
 

@@ -13,8 +13,7 @@ import { postgresUnavailableReason, startTestPostgres } from "@/db/testing/postg
 import { createProject } from "@/lib/auth/api-keys";
 import { toConsoleUser } from "@/lib/auth/users";
 import { newId } from "@/lib/ids";
-import { analyzeFaces } from "@/lib/inference";
-import { cropAround, samplePhoto } from "@/lib/inference/testing/photos";
+import { twoPeople } from "@/lib/inference/testing/photos";
 import { claimCase, decideCase, reopenVerification } from "@/lib/review/queue";
 import { LocalImageStore } from "@/lib/storage/image-store";
 import { errorCodeOf } from "@/lib/testing/errors";
@@ -40,10 +39,7 @@ let faceA: Buffer;
 let faceB: Buffer;
 
 beforeAll(async () => {
-  const photo = samplePhoto("sample6.jpg");
-  const faces = [...(await analyzeFaces(photo, { liveness: false })).faces].sort((a, b) => a.box.x1 - b.box.x1);
-  faceA = await cropAround(photo, faces[0].box, 0.8);
-  faceB = await cropAround(photo, faces[1].box, 0.8);
+  [faceA, faceB] = await twoPeople();
 });
 
 const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));

@@ -26,3 +26,14 @@ export async function cropAround(photo: Buffer, box: Box, margin: number, qualit
   const bottom = Math.min(height, Math.round(box.y2 + h * margin));
   return sharp(photo).autoOrient().extract({ left, top, width: right - left, height: bottom - top }).jpeg({ quality }).toBuffer();
 }
+
+/**
+ * Two different people, side by side in sample6.jpg, cut out as selfie-like JPEGs (left one
+ * first): the pair the storage suites make verifications from.
+ */
+export async function twoPeople(): Promise<[Buffer, Buffer]> {
+  const { analyzeFaces } = await import("../pool");
+  const photo = samplePhoto("sample6.jpg");
+  const faces = [...(await analyzeFaces(photo, { liveness: false })).faces].sort((a, b) => a.box.x1 - b.box.x1);
+  return [await cropAround(photo, faces[0].box, 0.8), await cropAround(photo, faces[1].box, 0.8)];
+}
