@@ -2,6 +2,7 @@ import "server-only";
 import { and, asc, count, desc, eq } from "drizzle-orm";
 import { z } from "zod";
 import type { Database, Transaction } from "@/db/client";
+import { isUniqueViolation } from "@/db/errors";
 import { projects, thresholdPolicies, verifications } from "@/db/schema";
 import { AppError } from "@/lib/errors";
 import { newId } from "@/lib/ids";
@@ -77,15 +78,6 @@ export function parseBands(bands: unknown): PolicyBands {
     throw new AppError("INVALID_REQUEST", `${field ? `${field}: ` : ""}${issue.message}`, { field: field || "bands" });
   }
   return parsed.data;
-}
-
-function isUniqueViolation(error: unknown): boolean {
-  let e: unknown = error;
-  for (let depth = 0; e && depth < 4; depth++) {
-    if ((e as { code?: string }).code === "23505") return true;
-    e = (e as { cause?: unknown }).cause;
-  }
-  return false;
 }
 
 interface NewVersion {

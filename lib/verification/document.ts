@@ -1,6 +1,6 @@
 import "server-only";
 import type { Database } from "@/db/client";
-import { AppError, isAppError } from "@/lib/errors";
+import { AppError } from "@/lib/errors";
 import type { DocumentAnalysis, ImageInput } from "@/lib/inference";
 import { analyzeDocument, analyzeFaces, cosineSimilarity, modelInfo } from "@/lib/inference";
 import { toImageBytes } from "@/lib/inference/image";
@@ -9,7 +9,7 @@ import { roundTo } from "@/lib/round";
 import type { ImageStore } from "@/lib/storage";
 import { bandFor, getActivePolicy } from "./policy";
 import type { CheckResult, NewImage, VerificationRecord, VerificationSource } from "./service";
-import { findIdempotent, storeVerification } from "./service";
+import { findIdempotent, naming, storeVerification } from "./service";
 
 /** The document checks are physical measurements, not a trained model: named and versioned here. */
 export const DOCUMENT_CUES_MODEL = { id: "vigil-document-cues", version: "1" };
@@ -28,16 +28,6 @@ export interface DocumentVerificationInput {
   idempotencyKey?: string | null;
   requestHash: string;
   externalRef?: string | null;
-}
-
-/** Says which image an error is about ("front", "back", "selfie"). */
-async function naming<T>(image: string, work: Promise<T>): Promise<T> {
-  try {
-    return await work;
-  } catch (error) {
-    if (isAppError(error)) throw new AppError(error.code, `${image}: ${error.message}`, { ...error.details, image });
-    throw error;
-  }
 }
 
 /** A document side that stopped on a geometry problem is an error of the request, with the vendor's code. */

@@ -2,6 +2,7 @@ import "server-only";
 import { createHash } from "node:crypto";
 import { and, eq, inArray } from "drizzle-orm";
 import type { Database } from "@/db/client";
+import { isUniqueViolation } from "@/db/errors";
 import { images, reviewCases, verifications } from "@/db/schema";
 import { AppError, isAppError } from "@/lib/errors";
 import { newId } from "@/lib/ids";
@@ -166,22 +167,13 @@ export async function findIdempotent(db: Database, projectId: string, key: strin
 }
 
 /** Says which image an image or face error is about, so a caller with a gallery can tell. */
-async function naming<T>(image: string, work: Promise<T>): Promise<T> {
+export async function naming<T>(image: string, work: Promise<T>): Promise<T> {
   try {
     return await work;
   } catch (error) {
     if (isAppError(error)) throw new AppError(error.code, `${image}: ${error.message}`, { ...error.details, image });
     throw error;
   }
-}
-
-function isUniqueViolation(error: unknown): boolean {
-  let e: unknown = error;
-  for (let depth = 0; e && depth < 4; depth++) {
-    if ((e as { code?: string }).code === "23505") return true;
-    e = (e as { cause?: unknown }).cause;
-  }
-  return false;
 }
 
 /**
