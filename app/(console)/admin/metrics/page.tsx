@@ -1,5 +1,6 @@
 import { asc } from "drizzle-orm";
 import { MetricsDashboardView } from "@/components/admin/metrics-dashboard";
+import { ProjectPicker } from "@/components/admin/project-picker";
 import { getDb } from "@/db/client";
 import { projects } from "@/db/schema";
 import { requirePageUser } from "@/lib/auth/guard";
@@ -20,20 +21,7 @@ export default async function MetricsPage({ searchParams }: { searchParams: Prom
     <main className="wide">
       <div className="page-head">
         <h1>Metrics</h1>
-        <form method="get" className="actions" aria-label="Choose a project">
-          <label>
-            Project
-            <select name="project" defaultValue={selected?.id ?? ""}>
-              <option value="">All projects</option>
-              {projectRows.map((p) => (
-                <option key={p.id} value={p.id}>
-                  {p.name} ({p.slug})
-                </option>
-              ))}
-            </select>
-          </label>
-          <button type="submit">Show</button>
-        </form>
+        <ProjectPicker projects={projectRows} selected={selected?.id ?? ""} valueOf="id" allLabel="All projects" />
       </div>
       <MetricsDashboardView dashboard={dashboard} />
     </main>

@@ -1,3 +1,4 @@
+import { ProjectPicker } from "@/components/admin/project-picker";
 import { ThresholdsEditor } from "@/components/admin/thresholds-editor";
 import { ThresholdsHistory } from "@/components/admin/thresholds-history";
 import { checkLabels } from "@/components/console/format";
@@ -40,19 +41,7 @@ export default async function ThresholdsPage({ searchParams }: { searchParams: P
     <main className="wide thresholds">
       <div className="page-head">
         <h1>Thresholds</h1>
-        <form method="get" className="inline-form" aria-label="Choose a project">
-          <label>
-            Project
-            <select name="project" defaultValue={project.slug}>
-              {projects.map((p) => (
-                <option key={p.id} value={p.slug}>
-                  {p.name} ({p.slug})
-                </option>
-              ))}
-            </select>
-          </label>
-          <button type="submit">Show</button>
-        </form>
+        <ProjectPicker projects={projects} selected={project.slug} valueOf="slug" className="inline-form" />
       </div>
       <p className="muted">
         Each check&apos;s score decides its band: at or above “approve from” approves, at or above “review from” goes to a reviewer, below rejects. Every change is
