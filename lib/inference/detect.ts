@@ -105,16 +105,17 @@ function clipBox(box: Box, width: number, height: number): Box | null {
   return clipped;
 }
 
-/**
- * Finds face boxes in `image` (pixels of the working image). Runs the full-frame pass and,
- * only when it finds nothing, the padded passes.
- */
 /** The detector's input buffer, reused: a thread runs one detection at a time. */
 let detectorInput: Float32Array | undefined;
 
-export async function detectBoxes(models: ModelSet, image: RgbImage): Promise<RawDetection[]> {
+/**
+ * Finds face boxes in `image` (pixels of the working image). Runs the full-frame pass and,
+ * only when it finds nothing, the padded passes; `fills` replaces PASS_FILL (a caller that
+ * knows no face can be too large for the first pass spares the others).
+ */
+export async function detectBoxes(models: ModelSet, image: RgbImage, options: { fills?: readonly number[] } = {}): Promise<RawDetection[]> {
   const tensor = (detectorInput ??= new Float32Array(3 * DET_WIDTH * DET_HEIGHT));
-  for (const fill of PASS_FILL) {
+  for (const fill of options.fills ?? PASS_FILL) {
     const found = (await runPass(models, image, fill, tensor))
       .map((d) => ({ ...d, box: clipBox(d.box, image.width, image.height) }))
       .filter((d): d is RawDetection => d.box !== null);
@@ -126,12 +127,41 @@ export async function detectBoxes(models: ModelSet, image: RgbImage): Promise<Ra
 const LANDMARK_SIZE = 64;
 
 /**
+ * The square a detector box would give for a face with these 68 landmarks: on the 19 faces of
+ * the sample photos, the detector's box height is 1.30 (sd 0.08) times the landmarks' width
+ * and 1.32 (sd 0.10) times their height, and its centre lies 0.15 (sd 0.04) of their height
+ * above theirs (the forehead has no landmarks).
+ */
+export function boxFromLandmarks(all: readonly Point[]): Box {
+  let x1 = Infinity, y1 = Infinity, x2 = -Infinity, y2 = -Infinity;
+  for (const [x, y] of all) {
+    x1 = Math.min(x1, x); x2 = Math.max(x2, x);
+    y1 = Math.min(y1, y); y2 = Math.max(y2, y);
+  }
+  const w = x2 - x1, h = y2 - y1;
+  const side = (1.3 * w + 1.32 * h) / 2;
+  const cx = (x1 + x2) / 2;
+  const cy = (y1 + y2) / 2 - 0.15 * h;
+  return { x1: cx - side / 2, y1: cy - side / 2, x2: cx + side / 2, y2: cy + side / 2 };
+}
+
+export interface LandmarkOptions {
+  /**
+   * Let the square overhang the image, black outside, instead of shrinking and shifting it to
+   * fit. For face crops, whose box is the whole image: shrinking the square of a tall crop to
+   * its width cut the worst face-crop similarity on the sample photos from 0.92 to 0.66.
+   */
+  overhang?: boolean;
+}
+
+/**
  * Runs the 68-point landmark model on the square around `box` and reduces the points to the
  * five of the alignment template. Indices follow the iBUG 300-W layout: 36-41 and 42-47 are
  * the eyes, 30 the nose tip, 48 and 54 the mouth corners.
  */
-export async function detectLandmarks(models: ModelSet, image: RgbImage, box: Box): Promise<{ five: Point[]; all: Point[] }> {
-  const crop = scaledCropBox(squareBox(box), 1.0, image.width, image.height);
+export async function detectLandmarks(models: ModelSet, image: RgbImage, box: Box, options: LandmarkOptions = {}): Promise<{ five: Point[]; all: Point[] }> {
+  const square = squareBox(box);
+  const crop = options.overhang ? square : scaledCropBox(square, 1.0, image.width, image.height);
   const input = warpToTensor(image, cropAffine(crop, LANDMARK_SIZE, LANDMARK_SIZE), LANDMARK_SIZE, LANDMARK_SIZE, {
     channels: [-1],
     mean: 0,

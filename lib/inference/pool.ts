@@ -217,8 +217,9 @@ export async function stopInference(): Promise<void> {
 
 /**
  * Analyses the faces in an image on a worker thread: every face with landmarks; for the
- * subject, its embedding, quality and (unless `liveness: false`) selfie liveness.
- * Throws AppError with the image and face codes of `analyzeImage`.
+ * subject, its embedding, quality and (unless `liveness: false`) selfie liveness. With
+ * `faceCrop: true` the image is taken as a tight crop of one face and not searched for faces
+ * (1:N search crops; no liveness). Throws AppError with the image and face codes of `analyzeImage`.
  */
 export async function analyzeFaces(image: ImageInput, options: AnalyzeOptions = {}): Promise<FaceAnalysis> {
   const pool = getInferencePool();
