@@ -2,7 +2,7 @@ import type { NextConfig } from "next";
 
 const nextConfig: NextConfig = {
   // Native addons are loaded from node_modules at run time, never bundled.
-  serverExternalPackages: ["onnxruntime-node", "sharp", "@techstark/opencv-js"],
+  serverExternalPackages: ["onnxruntime-node", "sharp", "@techstark/opencv-js", "@electric-sql/pglite", "@electric-sql/pglite-pgvector"],
   poweredByHeader: false,
   // Vendor paths end in a slash (sfx: /sfx-verify/v3/id-service/); a 308 redirect would break
   // POST clients that do not follow redirects.

@@ -2,6 +2,7 @@ import "server-only";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { PGlite } from "@electric-sql/pglite";
+import { vector } from "@electric-sql/pglite-pgvector";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import { drizzle as drizzleNodePg } from "drizzle-orm/node-postgres";
@@ -9,6 +10,8 @@ import { Pool } from "pg";
 import { getEnv } from "@/lib/env";
 import * as schema from "./schema";
 import { migrateDatabase } from "./migrate";
+import { prepareVectorIndex } from "./vector";
+import type { SearchIndexKind } from "./vector";
 
 /** The one database type domain code sees, whether PGlite or PostgreSQL is behind it. */
 export type Database = PgDatabase<PgQueryResultHKT, typeof schema>;
@@ -18,27 +21,36 @@ export type Transaction = Parameters<Parameters<Database["transaction"]>[0]>[0];
 export interface DatabaseHandle {
   db: Database;
   kind: "pglite" | "postgres";
+  /** How 1:N search runs here: pgvector HNSW, or an exact scan where the extension is missing. */
+  searchIndex: SearchIndexKind;
   close(): Promise<void>;
+}
+
+/** `searchIndex: "exact"` leaves pgvector out even where it is available (tests of the exact path). */
+export interface OpenOptions {
+  searchIndex?: "auto" | "exact";
 }
 
 const options = { schema, casing: "snake_case" as const };
 
 /** An in-memory PGlite, migrated: what tests use. */
-export async function openMemoryDatabase(): Promise<DatabaseHandle> {
-  const client = new PGlite();
+export async function openMemoryDatabase(open: OpenOptions = {}): Promise<DatabaseHandle> {
+  const client = new PGlite({ extensions: { vector } });
   const db = drizzlePglite(client, options) as unknown as Database;
   await migrateDatabase(db, "pglite");
-  return { db, kind: "pglite", close: () => client.close() };
+  const searchIndex = await prepareVectorIndex(db, open.searchIndex);
+  return { db, kind: "pglite", searchIndex, close: () => client.close() };
 }
 
 /** A PostgreSQL database at `url`, migrated. */
-export async function openPostgresDatabase(url: string, max = 10): Promise<DatabaseHandle> {
+export async function openPostgresDatabase(url: string, max = 10, open: OpenOptions = {}): Promise<DatabaseHandle> {
   const pool = new Pool({ connectionString: url, max });
   // A dropped connection (server restart) must not crash the process; queries in flight fail.
   pool.on("error", (error) => console.error("vigil: PostgreSQL connection error:", error.message));
   const db = drizzleNodePg(pool, options) as unknown as Database;
   await migrateDatabase(db, "postgres");
-  return { db, kind: "postgres", close: () => pool.end() };
+  const searchIndex = await prepareVectorIndex(db, open.searchIndex);
+  return { db, kind: "postgres", searchIndex, close: () => pool.end() };
 }
 
 function isRunning(pid: number): boolean {
@@ -77,16 +89,18 @@ function lockDataDir(dir: string): () => void {
 }
 
 /** PGlite on disk under `dir`. One process per data directory, enforced by a lock file. */
-export async function openPgliteDatabase(dir: string): Promise<DatabaseHandle> {
+export async function openPgliteDatabase(dir: string, open: OpenOptions = {}): Promise<DatabaseHandle> {
   mkdirSync(dir, { recursive: true });
   const release = lockDataDir(dir);
   try {
-    const client = new PGlite(dir);
+    const client = new PGlite(dir, { extensions: { vector } });
     const db = drizzlePglite(client, options) as unknown as Database;
     await migrateDatabase(db, "pglite");
+    const searchIndex = await prepareVectorIndex(db, open.searchIndex);
     return {
       db,
       kind: "pglite",
+      searchIndex,
       close: async () => {
         await client.close();
         release();
@@ -109,9 +123,10 @@ export function getDatabase(): Promise<DatabaseHandle> {
   const holder = globalThis as Holder;
   if (!holder[globalKey]) {
     const env = getEnv();
+    const open = { searchIndex: env.VIGIL_SEARCH_INDEX };
     const opened = env.DATABASE_URL
-      ? openPostgresDatabase(env.DATABASE_URL)
-      : openPgliteDatabase(join(env.VIGIL_DATA_DIR, "pglite"));
+      ? openPostgresDatabase(env.DATABASE_URL, 10, open)
+      : openPgliteDatabase(join(env.VIGIL_DATA_DIR, "pglite"), open);
     holder[globalKey] = opened;
     opened.catch(() => delete holder[globalKey]);
   }

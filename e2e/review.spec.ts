@@ -123,6 +123,8 @@ test.describe.serial("review queue", () => {
       await pageA.waitForURL(/\/cases\/case_/);
       const caseUrl = pageA.url();
       await expect(pageA.getByText(/approving it will need a second reviewer/i)).toBeVisible();
+      // The text is server-rendered: wait for the shortcuts to listen before pressing one.
+      await expect(pageA.getByTestId("decision-panel")).toHaveAttribute("data-keys-ready", "true");
       await pageA.keyboard.press("a");
       await pageA.waitForURL((url) => url.href !== caseUrl);
 

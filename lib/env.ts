@@ -16,6 +16,11 @@ const envSchema = z.object({
   VIGIL_INFERENCE_CONCURRENCY: z.coerce.number().int().positive().optional(),
   /** PostgreSQL connection string; without it Vigil uses embedded PGlite under VIGIL_DATA_DIR. */
   DATABASE_URL: z.string().url().optional(),
+  /**
+   * 1:N search index: "auto" uses pgvector's HNSW index where the extension can be created
+   * (always in the embedded PGlite) and an exact scan elsewhere; "exact" always scans.
+   */
+  VIGIL_SEARCH_INDEX: z.enum(["auto", "exact"]).default("auto"),
   /** Where PGlite, the image store and the generated development keys live. */
   VIGIL_DATA_DIR: z.string().default("data"),
   /**
@@ -24,6 +29,23 @@ const envSchema = z.object({
    * production, where losing it makes every stored image unreadable.
    */
   VIGIL_STORAGE_KEY: z.string().optional(),
+  /**
+   * S3 bucket for the image store (AWS S3 or any S3-compatible server). Unset, images are files
+   * under VIGIL_DATA_DIR/store. Credentials come from the AWS SDK's default chain:
+   * AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, a profile, or an instance or task role.
+   */
+  VIGIL_S3_BUCKET: z.string().min(3).optional(),
+  /** Endpoint of an S3-compatible server (http://minio:9000); unset means AWS S3. */
+  VIGIL_S3_ENDPOINT: z.string().url().optional(),
+  VIGIL_S3_REGION: z.string().min(1).default("us-east-1"),
+  /** Folder inside the bucket (`vigil/prod`), so one bucket can serve several deployments. */
+  VIGIL_S3_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_\-./]*$/, "VIGIL_S3_PREFIX may hold letters, digits, _ - . and /")
+    .refine((p) => !p.split("/").includes(".."), "VIGIL_S3_PREFIX may not hold ..")
+    .default(""),
+  /** Path-style URLs (http://host/bucket/key), which most self-hosted servers need; default: on when VIGIL_S3_ENDPOINT is set. */
+  VIGIL_S3_FORCE_PATH_STYLE: z.stringbool().optional(),
   /** Lifetime of signed image URLs, in seconds (default 15 minutes). */
   VIGIL_IMAGE_URL_TTL: z.coerce.number().int().positive().default(900),
   /** Largest request body accepted by the API, in bytes. */
@@ -66,6 +88,10 @@ const envSchema = z.object({
   VIGIL_WEBHOOK_RETRY_BASE_SECONDS: z.coerce.number().positive().default(10),
   /** Attempts before a webhook delivery is marked failed (it can still be redelivered by hand). */
   VIGIL_WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(8),
+}).refine((env) => env.VIGIL_S3_BUCKET !== undefined || (env.VIGIL_S3_ENDPOINT === undefined && env.VIGIL_S3_PREFIX === ""), {
+  // Without this a typo in the bucket's name would quietly put images on local disk instead.
+  message: "VIGIL_S3_ENDPOINT or VIGIL_S3_PREFIX is set but VIGIL_S3_BUCKET is not",
+  path: ["VIGIL_S3_BUCKET"],
 });
 
 export type Env = z.infer<typeof envSchema>;

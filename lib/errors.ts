@@ -28,6 +28,15 @@ const apiErrorCodes = {
   DOCUMENT_TOO_CLOSE_TO_BORDER: 422,
   DOCUMENT_TOO_CLOSE_TO_CAMERA: 422,
   DOCUMENT_PHOTO_NOT_FOUND: 422,
+  // 1:N search and enrollment.
+  /** A person's enrollment asked for liveness and the face did not pass. */
+  LIVENESS_FAILED: 422,
+  /** The images of one enrollment are not of one person. */
+  FACES_DO_NOT_MATCH: 422,
+  /** Enrollment with a duplicate check found the face already enrolled. */
+  DUPLICATE_PERSON: 409,
+  /** Another person of the project already has this externalRef. */
+  EXTERNAL_REF_TAKEN: 409,
   MODELS_UNAVAILABLE: 503,
   INTERNAL: 500,
 } as const;

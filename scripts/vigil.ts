@@ -11,6 +11,7 @@
  *   audit verify                 check the audit trail's hash chain
  *   user add --email E --role R  a console user (admin | reviewer)
  *   user list                    console users (never their password hashes)
+ *   gallery import <jsonl>       bulk-enroll persons from precomputed embeddings
  */
 import { readFile } from "node:fs/promises";
 import { isAbsolute, join } from "node:path";
@@ -28,6 +29,8 @@ import { verifyAuditChain } from "@/lib/review/audit";
 import { roundTo } from "@/lib/round";
 import { docLivenessCli } from "@/lib/inference/document/cli";
 import { specimensCli } from "@/lib/specimens";
+import { bulkEnroll } from "@/lib/search/bulk";
+import type { BulkPerson } from "@/lib/search/bulk";
 
 const usage = `usage: npm run vigil -- <command>
 
@@ -47,6 +50,11 @@ const usage = `usage: npm run vigil -- <command>
                                with --password-stdin, asked for twice on a terminal, or else
                                generated and printed once
   user list                    console users: role, disabled, last sign-in (never hashes)
+
+  gallery import <file.jsonl> --project SLUG [--collection ID|CODE]
+                               bulk-enroll persons for 1:N search from precomputed
+                               embeddings, one JSON object per line:
+                               {"name": "...", "externalRef": "...", "embeddings": [[512 numbers], ...]}
 
   doc-liveness <img> [--side front|back]
                                document liveness of one photo: score (null on an error),
@@ -278,6 +286,25 @@ async function user(action: string | undefined, args: string[], values: { email?
   throw new CliError(`user takes add or list\n\n${usage}`);
 }
 
+async function gallery(action: string | undefined, args: string[], values: { project?: string; collection?: string }) {
+  if (action !== "import" || args.length !== 1) throw new CliError(`gallery takes import <file.jsonl>\n\n${usage}`);
+  if (!values.project) throw new CliError("gallery import needs --project SLUG");
+  const lines = (await readFile(args[0], "utf8")).split("\n").filter((l) => l.trim() !== "");
+  const persons = lines.map((line, i) => {
+    try {
+      return JSON.parse(line) as BulkPerson;
+    } catch {
+      throw new CliError(`${args[0]} line ${i + 1} is not JSON`);
+    }
+  });
+  await withDatabase(async (db) => {
+    const project = await getProjectBySlug(db, values.project!);
+    if (!project) throw new CliError(`no project '${values.project}'`);
+    const result = await bulkEnroll(db, { projectId: project.id, actor: "system:cli", collections: values.collection ? [values.collection] : [], persons });
+    print({ ...result, facesPerSecond: Math.round(result.faces / (result.ms.total / 1000)) });
+  });
+}
+
 async function audit(action: string | undefined) {
   if (action !== "verify") throw new CliError(`audit takes verify\n\n${usage}`);
   await withDatabase(async (db) => {
@@ -300,6 +327,7 @@ function parseCommandLine(argv: string[]) {
         quota: { type: "string" },
         email: { type: "string" },
         role: { type: "string" },
+        collection: { type: "string" },
         "password-stdin": { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
@@ -343,6 +371,8 @@ async function main(argv: string[]): Promise<void> {
       return audit(args[0]);
     case "user":
       return user(args[0], args.slice(1), values);
+    case "gallery":
+      return gallery(args[0], args.slice(1), values);
     default:
       if (values.help || !command) {
         console.log(usage);

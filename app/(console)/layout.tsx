@@ -21,6 +21,7 @@ export default async function ConsoleLayout({ children }: { children: ReactNode 
             <Link href="/queue">Queue</Link>
             <Link href="/records">Records</Link>
             <Link href="/verify">Verify</Link>
+            <Link href="/gallery">Gallery</Link>
             {user.role === "admin" ? <Link href="/admin/users">Admin</Link> : null}
           </nav>
         ) : null}

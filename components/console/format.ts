@@ -13,6 +13,7 @@ export const checkLabels: Record<string, string> = {
   face_match: "Face match",
   selfie_liveness: "Selfie liveness",
   document_liveness: "Document liveness",
+  duplicate: "Possible duplicate",
   reopened: "Reopened",
 };
 

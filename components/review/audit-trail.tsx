@@ -10,6 +10,7 @@ const actionLabels: Record<string, string> = {
   "case.approval_confirmed": "Approval confirmed",
   "case.approval_declined": "Approval turned down",
   "case.reopened": "Reopened for review",
+  "duplicate.verdict": "Possible duplicate: verdict",
   "images.purged": "Images purged (retention)",
   "subject.erased": "Subject erased",
 };

@@ -25,6 +25,8 @@ export interface ViewerImage {
   faces: ViewerFace[];
   /** A document's detected outline: four corners clockwise from the top-left, in image pixels. */
   outline?: Array<[number, number]> | null;
+  /** The caption, when the role's own name does not say enough ("Enrolled face"). */
+  label?: string;
 }
 
 /** Every key the viewer handles, for the page's `?` help overlay. */
@@ -94,11 +96,24 @@ function exitFullscreen(): void {
   if (document.fullscreenElement) document.exitFullscreen().catch(() => {});
 }
 
+export interface CaseImagesProps {
+  images: ViewerImage[];
+  /**
+   * Whether this viewer answers the page-wide shortcuts of `viewerShortcuts`. A page with a
+   * second viewer (the possible-duplicate comparison) leaves them to the first one.
+   */
+  keyboard?: boolean;
+  /** The toolbar's accessible name. */
+  label?: string;
+  /** data-testid of the viewer and of its images. */
+  testIds?: { viewer: string; image: string };
+}
+
 /**
  * The images of a case side by side, with face boxes, synchronised zoom and pan, rotation
  * and full screen. Keyboard shortcuts are listed in `viewerShortcuts`.
  */
-export function CaseImages({ images }: { images: ViewerImage[] }): JSX.Element {
+export function CaseImages({ images, keyboard = true, label = "Image viewer", testIds = { viewer: "case-images", image: "case-image" } }: CaseImagesProps): JSX.Element {
   const [view, setView] = useState<View>(FIT);
   const [showOverlay, setShowOverlay] = useState(true);
   const [rotations, setRotations] = useState<Record<string, number>>({});
@@ -143,6 +158,7 @@ export function CaseImages({ images }: { images: ViewerImage[] }): JSX.Element {
   }, []);
 
   useEffect(() => {
+    if (!keyboard) return;
     function onKeyDown(event: KeyboardEvent) {
       if (event.defaultPrevented || event.isComposing) return;
       if (event.ctrlKey || event.metaKey || event.altKey) return;
@@ -203,26 +219,26 @@ export function CaseImages({ images }: { images: ViewerImage[] }): JSX.Element {
     }
     window.addEventListener("keydown", onKeyDown);
     return () => window.removeEventListener("keydown", onKeyDown);
-  }, [toggleFaces, zoomBy, resetView, rotateAll, toggleFullscreen, pan]);
+  }, [keyboard, toggleFaces, zoomBy, resetView, rotateAll, toggleFullscreen, pan]);
 
   if (images.length === 0) return <p className={styles.muted}>No images in this case.</p>;
 
   return (
-    <div ref={rootRef} className={styles.viewer} data-testid="case-images">
-      <div className={styles.toolbar} role="toolbar" aria-label="Image viewer">
-        <button type="button" className={styles.button} onClick={() => zoomBy(1 / ZOOM_STEP)} aria-keyshortcuts="-" title="Zoom out (-)">
+    <div ref={rootRef} className={styles.viewer} data-testid={testIds.viewer}>
+      <div className={styles.toolbar} role="toolbar" aria-label={label}>
+        <button type="button" className={styles.button} onClick={() => zoomBy(1 / ZOOM_STEP)} aria-keyshortcuts={keyboard ? "-" : undefined} title={keyboard ? "Zoom out (-)" : "Zoom out"}>
           −
         </button>
         <output className={styles.zoomLevel} aria-label="Zoom">
           {Math.round(view.scale * 100)}%
         </output>
-        <button type="button" className={styles.button} onClick={() => zoomBy(ZOOM_STEP)} aria-keyshortcuts="+" title="Zoom in (+)">
+        <button type="button" className={styles.button} onClick={() => zoomBy(ZOOM_STEP)} aria-keyshortcuts={keyboard ? "+" : undefined} title={keyboard ? "Zoom in (+)" : "Zoom in"}>
           +
         </button>
-        <button type="button" className={styles.button} onClick={resetView} aria-keyshortcuts="0" title="Fit (0)">
+        <button type="button" className={styles.button} onClick={resetView} aria-keyshortcuts={keyboard ? "0" : undefined} title={keyboard ? "Fit (0)" : "Fit"}>
           Fit
         </button>
-        <button type="button" className={styles.button} onClick={toggleFaces} aria-pressed={view.faces} aria-keyshortcuts="Z" title="Zoom to the faces (Z)">
+        <button type="button" className={styles.button} onClick={toggleFaces} aria-pressed={view.faces} aria-keyshortcuts={keyboard ? "Z" : undefined} title={keyboard ? "Zoom to the faces (Z)" : "Zoom to the faces"}>
           Faces
         </button>
         <button
@@ -230,12 +246,12 @@ export function CaseImages({ images }: { images: ViewerImage[] }): JSX.Element {
           className={styles.button}
           onClick={() => setShowOverlay((shown) => !shown)}
           aria-pressed={showOverlay}
-          aria-keyshortcuts="O"
-          title="Face boxes (O)"
+          aria-keyshortcuts={keyboard ? "O" : undefined}
+          title={keyboard ? "Face boxes (O)" : "Face boxes"}
         >
           Boxes
         </button>
-        <button type="button" className={styles.button} onClick={rotateAll} aria-keyshortcuts="T" title="Rotate all (T)">
+        <button type="button" className={styles.button} onClick={rotateAll} aria-keyshortcuts={keyboard ? "T" : undefined} title={keyboard ? "Rotate all (T)" : "Rotate all"}>
           Rotate all
         </button>
         <span className={styles.hint}>Wheel to zoom, drag to pan</span>
@@ -251,6 +267,8 @@ export function CaseImages({ images }: { images: ViewerImage[] }): JSX.Element {
             showOverlay={showOverlay}
             isFullscreen={fullscreenIndex === index}
             canFullscreen={canFullscreen}
+            keyboard={keyboard}
+            imageTestId={testIds.image}
             panelRef={(el) => {
               panelRefs.current[index] = el;
             }}
@@ -273,6 +291,8 @@ interface ImagePanelProps {
   showOverlay: boolean;
   isFullscreen: boolean;
   canFullscreen: boolean;
+  keyboard: boolean;
+  imageTestId: string;
   panelRef: (el: HTMLElement | null) => void;
   onRotate: (id: string) => void;
   onToggleFullscreen: (index: number) => void;
@@ -282,7 +302,7 @@ interface ImagePanelProps {
 
 function ImagePanel(props: ImagePanelProps) {
   const { image, index, view, rotation, showOverlay, isFullscreen, canFullscreen, onZoomAt, onPan } = props;
-  const label = ROLE_LABELS[image.role] ?? image.role;
+  const label = image.label ?? ROLE_LABELS[image.role] ?? image.role;
   const viewportRef = useRef<HTMLDivElement>(null);
   const imgRef = useRef<HTMLImageElement>(null);
   const drag = useRef<{ pointer: number; x: number; y: number; width: number; height: number } | null>(null);
@@ -384,7 +404,7 @@ function ImagePanel(props: ImagePanelProps) {
               width={image.width}
               height={image.height}
               data-role={image.role}
-              data-testid="case-image"
+              data-testid={props.imageTestId}
               loading="eager"
               decoding="async"
               fetchPriority={index < 2 ? "high" : "auto"}
@@ -412,8 +432,8 @@ function ImagePanel(props: ImagePanelProps) {
               className={styles.button}
               onClick={() => props.onToggleFullscreen(index)}
               aria-pressed={isFullscreen}
-              aria-keyshortcuts={index === 0 ? "F" : undefined}
-              title={index === 0 ? "Full screen (F)" : "Full screen"}
+              aria-keyshortcuts={index === 0 && props.keyboard ? "F" : undefined}
+              title={index === 0 && props.keyboard ? "Full screen (F)" : "Full screen"}
             >
               {isFullscreen ? "Exit full screen" : "Full screen"}
             </button>

@@ -8,6 +8,7 @@ import { isTypingOrModified } from "@/components/console/format";
 import { ShortcutsHelp } from "@/components/console/shortcuts-help";
 import type { ReasonCode } from "@/lib/review/reasons";
 import { viewerShortcuts } from "./case-images";
+import { duplicateShortcuts, useDuplicateVerdicts } from "./duplicate-verdicts";
 
 /** The open page renews the lease every minute, or three times per lease when leases are shorter. */
 function renewEveryMs(claimExpiresAt: string | null): number {
@@ -49,6 +50,8 @@ export function DecisionPanel(props: DecisionPanelProps) {
   const canAct = held && !lost && props.status === "claimed" && !props.proposedByMe;
   const confirming = stage === "confirmation";
   const needsSecondReviewer = !confirming && props.automaticBand === "reject";
+  const { candidates: duplicates } = useDuplicateVerdicts();
+  const enrolledAs = duplicates.filter((d) => d.verdict === "same").map((d) => d.personName);
 
   useEffect(() => {
     if (!held) return;
@@ -126,6 +129,7 @@ export function DecisionPanel(props: DecisionPanelProps) {
     ...(confirming ? [] : [{ key: "S", action: "Request resubmission" }]),
     { key: `1-${reasonCodes.length}`, action: "Choose a reason" },
     { key: "N", action: "Skip: put this case back and take the next" },
+    ...(canAct && duplicates.length > 0 ? duplicateShortcuts : []),
     ...viewerShortcuts,
     { key: "?", action: "Show or hide shortcuts" },
   ];
@@ -143,6 +147,12 @@ export function DecisionPanel(props: DecisionPanelProps) {
         </p>
       ) : null}
       {needsSecondReviewer && canAct ? <p className="muted small">The checks rejected this verification: approving it will need a second reviewer&apos;s confirmation.</p> : null}
+      {enrolledAs.length > 0 ? (
+        <p className="notice" data-testid="enrolled-hint">
+          Already enrolled as <strong>{enrolledAs.join(", ")}</strong>: the possible duplicate below was marked the same person. This case still needs its own
+          decision.
+        </p>
+      ) : null}
       {canAct ? (
         <div className="decision-form">
           <label>

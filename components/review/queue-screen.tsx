@@ -11,7 +11,7 @@ import { ShortcutsHelp } from "@/components/console/shortcuts-help";
 import { queryKeys } from "@/components/query-keys";
 import type { QueueView } from "@/lib/review/queue-view";
 
-const shortCheckLabels: Record<string, string> = { face_match: "match", selfie_liveness: "live", document_liveness: "doc" };
+const shortCheckLabels: Record<string, string> = { face_match: "match", selfie_liveness: "live", document_liveness: "doc", duplicate: "dup" };
 const FILTER_KEYS = ["check", "project", "band", "age"] as const;
 const POLL_MS = 5000;
 

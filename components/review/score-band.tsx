@@ -13,6 +13,8 @@ export interface ScoreBandProps {
   policyVersion: number;
   /** Why the check was skipped, or any other remark shown under the bar. */
   note?: string;
+  /** What each band means here, when not a verdict on the check (a similarity to an enrolled person). */
+  bandLabels?: Record<Band, string>;
 }
 
 const BAND_LABELS: Record<Band, string> = { approve: "Approve", review: "Review", reject: "Reject" };
@@ -37,10 +39,10 @@ function percent(value: number): string {
 }
 
 /** One check's score on a 0..1 bar coloured by the policy's reject / review / approve zones. */
-export function ScoreBand({ label, score, band, limits, policyVersion, note }: ScoreBandProps): JSX.Element {
+export function ScoreBand({ label, score, band, limits, policyVersion, note, bandLabels = BAND_LABELS }: ScoreBandProps): JSX.Element {
   const review = Math.min(1, Math.max(0, limits.review));
   const approve = Math.min(1, Math.max(review, limits.approve));
-  const bandText = score === null ? "Skipped" : band ? BAND_LABELS[band] : "No band";
+  const bandText = score === null ? "Skipped" : band ? bandLabels[band] : "No band";
   const shown = score === null ? null : formatScore(score);
   // Cosine similarity can fall below 0; the marker stays on the bar, the figure stays true.
   const position = score === null ? 0 : Math.min(1, Math.max(0, score));

@@ -12,6 +12,8 @@ export const projects = pgTable("projects", {
   reasonCodes: jsonb(),
   /** Days a verification's images are kept; then the retention job purges them (records, scores and decisions stay). */
   imageRetentionDays: integer().notNull().default(30),
+  /** Bumped with every change to the project's enrolled faces or collections, so instances can tell a cached gallery is stale. */
+  galleryVersion: integer().notNull().default(0),
   createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
 });
 

@@ -158,6 +158,11 @@ const sfxErrors: Record<ApiErrorCode, { status: number; responseCode: string }> 
   DOCUMENT_TOO_CLOSE_TO_BORDER: { status: 400, responseCode: "02" },
   DOCUMENT_TOO_CLOSE_TO_CAMERA: { status: 400, responseCode: "02" },
   DOCUMENT_PHOTO_NOT_FOUND: { status: 400, responseCode: "03" },
+  // Search and enrollment codes never arise on this endpoint.
+  LIVENESS_FAILED: { status: 400, responseCode: "03" },
+  FACES_DO_NOT_MATCH: { status: 400, responseCode: "03" },
+  DUPLICATE_PERSON: { status: 400, responseCode: "01" },
+  EXTERNAL_REF_TAKEN: { status: 400, responseCode: "01" },
   UNAUTHORIZED: { status: 401, responseCode: "04" },
   FORBIDDEN: { status: 403, responseCode: "05" },
   QUOTA_EXCEEDED: { status: 403, responseCode: "06" },

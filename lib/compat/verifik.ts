@@ -87,18 +87,20 @@ export interface CompareWithLivenessRequest {
   livenessMinScore: number | null;
 }
 
-const missing = (field: string) => new AppError("INVALID_REQUEST", `missing ${field}`, { field, missing: true });
-const invalid = (field: string, message: string) => new AppError("INVALID_REQUEST", `${field} ${message}`, { field });
-const isAbsent = (value: unknown) => value === undefined || value === null || value === "";
+/** INVALID_REQUEST with `details.missing`: answered as `MissingParameter` (`missing <field>\n`). */
+export const missing = (field: string) => new AppError("INVALID_REQUEST", `missing ${field}`, { field, missing: true });
+/** INVALID_REQUEST naming the field: answered as `InvalidArgument`. */
+export const invalid = (field: string, message: string) => new AppError("INVALID_REQUEST", `${field} ${message}`, { field });
+export const isAbsent = (value: unknown) => value === undefined || value === null || value === "";
 
-function oneOf<T extends string>(field: string, value: unknown, allowed: readonly T[]): T {
+export function oneOf<T extends string>(field: string, value: unknown, allowed: readonly T[]): T {
   const upper = typeof value === "string" ? value.trim().toUpperCase() : null;
   const found = allowed.find((a) => a === upper);
   if (!found) throw invalid(field, `must be one of ${allowed.join(", ")}`);
   return found;
 }
 
-function optionalScore(field: string, value: unknown, range: { min: number; max: number }): number | null {
+export function optionalScore(field: string, value: unknown, range: { min: number; max: number }): number | null {
   if (isAbsent(value)) return null;
   const score = typeof value === "number" ? value : typeof value === "string" && value.trim() !== "" ? Number(value) : NaN;
   if (!Number.isFinite(score)) throw invalid(field, "must be a number");
@@ -263,6 +265,10 @@ const verifikErrors: Record<ApiErrorCode, { status: number; code: string }> = {
   DOCUMENT_TOO_CLOSE_TO_BORDER: { status: 422, code: "DocumentTooCloseToBorder" },
   DOCUMENT_TOO_CLOSE_TO_CAMERA: { status: 422, code: "DocumentTooCloseToCamera" },
   DOCUMENT_PHOTO_NOT_FOUND: { status: 422, code: "DocumentPhotoNotFound" },
+  LIVENESS_FAILED: { status: 422, code: "LivenessFailed" },
+  FACES_DO_NOT_MATCH: { status: 422, code: "FacesDoNotMatch" },
+  DUPLICATE_PERSON: { status: 409, code: "DuplicatePerson" },
+  EXTERNAL_REF_TAKEN: { status: 409, code: "InvalidArgument" },
   MODELS_UNAVAILABLE: { status: 503, code: "ServiceUnavailable" },
   INTERNAL: { status: 500, code: "InternalError" },
 };
@@ -282,6 +288,6 @@ export function toVerifikError(error: unknown): { status: number; body: VerifikE
 }
 
 /** Wraps a Verifik-compatible handler: request id in and out, every error in Verifik's shape. */
-export function verifikRoute(handler: (request: Request, requestId: string) => Promise<Response>) {
-  return (request: Request): Promise<Response> => answerWith(request, (requestId) => handler(request, requestId), (error) => toVerifikError(error));
+export function verifikRoute<C = unknown>(handler: (request: Request, requestId: string, context: C) => Promise<Response>) {
+  return (request: Request, context?: C): Promise<Response> => answerWith(request, (requestId) => handler(request, requestId, context as C), (error) => toVerifikError(error));
 }

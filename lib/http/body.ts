@@ -66,3 +66,9 @@ async function readLimited(request: Request, max: number): Promise<Uint8Array> {
   }
   return out;
 }
+
+/** The parsed body of a route that takes JSON only (readBody's limits and errors). */
+export async function readJson(request: Request): Promise<unknown> {
+  const body = await readBody(request, ["json"]);
+  return body.kind === "json" ? body.value : undefined;
+}

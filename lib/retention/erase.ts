@@ -1,9 +1,10 @@
 import "server-only";
-import { and, asc, count, eq, inArray, isNull, sql } from "drizzle-orm";
+import { and, asc, count, eq, inArray, isNull, or, sql } from "drizzle-orm";
 import type { SQL } from "drizzle-orm";
 import { z } from "zod";
 import type { Database, Transaction } from "@/db/client";
-import { images, verifications } from "@/db/schema";
+import { images, personFaces, persons, verifications } from "@/db/schema";
+import { touchGallery } from "@/lib/search/exact";
 import { AppError } from "@/lib/errors";
 import { appendAudit } from "@/lib/review/audit";
 import type { ImageStore } from "@/lib/storage";
@@ -38,7 +39,7 @@ export interface ErasureResult {
   images: number;
   /** Files removed from the store now (the others were already purged by retention). */
   filesRemoved: number;
-  /** Gallery / 1:N search entries removed (always 0 until issue #6 stores any). */
+  /** Enrolled faces removed from 1:N search (persons with the subject's externalRef, faces made from their images). */
   galleryEntries: number;
   verificationIds: string[];
 }
@@ -80,13 +81,27 @@ export async function findSubject(db: Database, input: SubjectSelector): Promise
 }
 
 /**
- * Hook for 1:N search data (issue #6: a `gallery` / `persons` table of enrolled embeddings).
- * Nothing of the kind is stored yet, so it removes nothing; when that table lands, this deletes
- * the rows made from `imageIds` / `verificationIds` inside the erasure's transaction and returns
- * how many. Called by every erasure so the new table cannot be forgotten.
+ * The subject's 1:N search data: persons enrolled under their external reference (with every
+ * face), and faces enrolled from their verification images. Files first, then rows (as for
+ * images); the project's gallery version moves so cached galleries reload. Returns the number
+ * of faces removed.
  */
-export async function eraseGalleryEntries(_tx: Transaction, _subject: { projectId: string; verificationIds: string[]; imageIds: string[] }): Promise<number> {
-  return 0;
+export async function eraseGalleryEntries(tx: Transaction, store: ImageStore, subject: { projectId: string; externalRef: string | null; imageIds: string[] }): Promise<number> {
+  const byImage = subject.imageIds.length > 0 ? inArray(personFaces.sourceImageId, subject.imageIds) : undefined;
+  const enrolledAs = subject.externalRef ? and(eq(persons.projectId, subject.projectId), eq(persons.externalRef, subject.externalRef)) : undefined;
+  const personIds = enrolledAs ? (await tx.select({ id: persons.id }).from(persons).where(enrolledAs).for("update")).map((p) => p.id) : [];
+  const byPerson = personIds.length > 0 ? inArray(personFaces.personId, personIds) : undefined;
+  if (!byImage && !byPerson) return 0;
+  const faces = await tx
+    .select({ id: personFaces.id, storageKey: personFaces.storageKey })
+    .from(personFaces)
+    .where(and(eq(personFaces.projectId, subject.projectId), or(byImage, byPerson)))
+    .for("update");
+  await deleteStoredFiles(store, faces.flatMap((f) => (f.storageKey ? [f.storageKey] : [])));
+  if (faces.length > 0) await tx.delete(personFaces).where(inArray(personFaces.id, faces.map((f) => f.id)));
+  if (personIds.length > 0) await tx.delete(persons).where(inArray(persons.id, personIds));
+  if (faces.length > 0 || personIds.length > 0) await touchGallery(tx, subject.projectId);
+  return faces.length;
 }
 
 /**
@@ -122,7 +137,7 @@ export async function eraseSubject(db: Database, store: ImageStore, input: Subje
       // Rows retention purged earlier keep their purge time.
       await tx.update(images).set({ purgedAt: now }).where(and(locked, isNull(images.purgedAt)));
     }
-    const galleryEntries = await eraseGalleryEntries(tx, { projectId: selector.projectId, verificationIds, imageIds: imageRows.map((i) => i.id) });
+    const galleryEntries = await eraseGalleryEntries(tx, store, { projectId: selector.projectId, externalRef: selector.externalRef ?? null, imageIds: imageRows.map((i) => i.id) });
     const result: ErasureResult = {
       verifications: verificationIds.length,
       images: imageRows.length,

@@ -37,7 +37,7 @@ export function queueFiltersFrom(params: Record<string, string | string[] | unde
   const one = (key: string) => (typeof params[key] === "string" ? (params[key] as string) : undefined);
   const filters: QueueFilters = {};
   const check = one("check");
-  if (check === "face_match" || check === "selfie_liveness" || check === "document_liveness" || check === "reopened") filters.check = check;
+  if (check === "face_match" || check === "selfie_liveness" || check === "document_liveness" || check === "duplicate" || check === "reopened") filters.check = check;
   const band = one("band");
   if (band === "review" || band === "reject") filters.band = band;
   const project = one("project");

@@ -7,7 +7,7 @@ import { projects, reviewCases, users, verifications } from "@/db/schema";
 import { AppError } from "@/lib/errors";
 import { newId } from "@/lib/ids";
 import type { ConsoleUser } from "@/lib/auth/users";
-import type { Band, CheckKind } from "@/lib/verification/policy";
+import type { Band, VerificationCheck } from "@/lib/verification/policy";
 import type { CheckResult, VerificationStatus } from "@/lib/verification/service";
 import { enqueueEvent, reviewDecidedEvent } from "@/lib/webhooks";
 import { appendAudit } from "./audit";
@@ -17,7 +17,7 @@ import { reasonCodesOf } from "./reasons";
 export type CaseRow = typeof reviewCases.$inferSelect;
 
 export const queueFiltersSchema = z.object({
-  check: z.enum(["face_match", "selfie_liveness", "document_liveness", "reopened"]).optional(),
+  check: z.enum(["face_match", "selfie_liveness", "document_liveness", "duplicate", "reopened"]).optional(),
   projectId: z.string().max(64).optional(),
   band: z.enum(["review", "reject"]).optional(),
   /** Only cases waiting at least this many hours. */
@@ -55,7 +55,7 @@ export interface QueueItem {
   createdAt: Date;
   /** The project's SLA has passed while the case waited. */
   overdue: boolean;
-  checks: Array<{ check: CheckKind; score: number | null; band: Band | null }>;
+  checks: Array<{ check: VerificationCheck; score: number | null; band: Band | null }>;
   externalRef: string | null;
 }
 
@@ -263,6 +263,18 @@ export async function releaseCase(db: Database, input: { user: ConsoleUser; case
   });
 }
 
+/**
+ * Throws unless `user` holds the case: CASE_ALREADY_DECIDED once decided, CASE_NOT_CLAIMED when
+ * it is open or someone else's. Callers read the row `FOR UPDATE`, so a lapsed lease still
+ * counts until another reviewer actually takes the case.
+ */
+export function assertHoldsCase(c: Pick<CaseRow, "status" | "claimedBy">, user: ConsoleUser): void {
+  if (c.status === "decided") throw new AppError("CASE_ALREADY_DECIDED", "This case was already decided.");
+  if (c.status !== "claimed" || c.claimedBy !== user.actor) {
+    throw new AppError("CASE_NOT_CLAIMED", "You do not hold this case. Take it from the queue first.");
+  }
+}
+
 export const decisionInputSchema = z.object({
   caseId: z.string().min(1).max(64),
   decision: z.enum(["approve", "reject", "resubmit"]),
@@ -301,12 +313,9 @@ export async function decideCase(db: Database, input: DecisionInput & { user: Co
       .limit(1);
     if (!row) throw new AppError("NOT_FOUND", "No such case.");
     const c = row.c;
-    if (c.status === "decided") throw new AppError("CASE_ALREADY_DECIDED", "This case was already decided.");
     // A lapsed lease still counts while nobody else has taken the case: the row lock above
     // keeps a concurrent claim waiting until this decision commits.
-    if (c.status !== "claimed" || c.claimedBy !== user.actor) {
-      throw new AppError("CASE_NOT_CLAIMED", "You do not hold this case. Take it from the queue first.");
-    }
+    assertHoldsCase(c, user);
     const reasonCode = input.reasonCode || null;
     const codes = reasonCodesOf(row.reasonCodes);
     if (reasonCode && !codes.some((r) => r.code === reasonCode)) throw new AppError("INVALID_REQUEST", `Unknown reason code "${reasonCode}".`, { field: "reasonCode" });

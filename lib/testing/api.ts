@@ -106,3 +106,20 @@ export async function makeBadInputs(ctx: ApiTestContext): Promise<BadInputs> {
     group: samplePhoto("sample4.jpg"),
   };
 }
+
+/** A JSON API request as a route handler receives it; `secret` goes in as a bearer token. */
+export function apiRequest(method: string, path: string, body: unknown, secret: string | null): Request {
+  return new Request(`http://vigil.test${path}`, {
+    method,
+    headers: { ...(secret ? { authorization: `Bearer ${secret}` } : {}), ...(body === undefined ? {} : { "content-type": "application/json" }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+}
+
+/** A route's answer: its status and its JSON body (null when empty, as after a 204), typed loosely as tests read it. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export async function readJson(response: Promise<Response> | Response): Promise<{ status: number; body: Record<string, any> }> {
+  const res = await response;
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : null };
+}

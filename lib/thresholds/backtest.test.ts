@@ -249,7 +249,7 @@ describe.each(backends)("backtest on $name", ({ open, skip }) => {
   it.skipIf(skip)("agrees with bandFor and decideOverall run over the seeds in JavaScript", async () => {
     const result = await backtestPolicy(handle.db, { projectId, bands: PROPOSED });
     const rebanded = (seed: Seed, bands: PolicyBands): CheckResult[] =>
-      seed.checks.map((c) => (c.status === "done" && c.check in bands ? { ...c, band: bandFor(c.score!, bands[c.check]) } : c));
+      seed.checks.map((c) => (c.status === "done" && c.check in bands ? { ...c, band: bandFor(c.score!, bands[c.check as CheckKind]) } : c));
     const overall = (band: Band | null): OverallBand => band ?? "none";
     let moved = 0;
     const transitions = Object.fromEntries(OVERALL_BANDS.map((from) => [from, Object.fromEntries(OVERALL_BANDS.map((to) => [to, 0]))])) as Record<OverallBand, Record<OverallBand, number>>;

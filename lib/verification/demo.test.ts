@@ -6,7 +6,7 @@ import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DatabaseHandle } from "@/db/client";
 import { openMemoryDatabase } from "@/db/client";
-import { images, reviewCases, verifications } from "@/db/schema";
+import { collections, duplicateCandidates, images, personCollections, persons, reviewCases, verifications } from "@/db/schema";
 import { createProject } from "@/lib/auth/api-keys";
 import { LocalImageStore } from "@/lib/storage/image-store";
 import { seedDemoData } from "./demo";
@@ -16,7 +16,7 @@ describe("seedDemoData on the sample photos", () => {
   let storeDir: string;
   let store: LocalImageStore;
   let projectId: string;
-  let seeded: { verifications: number; inReview: number };
+  let seeded: { verifications: number; inReview: number; persons: number };
 
   beforeAll(async () => {
     handle = await openMemoryDatabase();
@@ -55,6 +55,33 @@ describe("seedDemoData on the sample photos", () => {
     expect(open).toHaveLength(seeded.inReview);
     const inReview = await handle.db.select({ id: verifications.id }).from(verifications).where(eq(verifications.status, "in_review"));
     expect(new Set(open.map((c) => c.verificationId))).toEqual(new Set(inReview.map((v) => v.id)));
+  });
+
+  it("enrolls demo customers in a Customers collection", async () => {
+    const enrolled = await handle.db.select().from(persons).where(eq(persons.projectId, projectId));
+    expect(enrolled).toHaveLength(seeded.persons);
+    expect(enrolled.length).toBeGreaterThanOrEqual(2);
+    expect(enrolled.length).toBeLessThanOrEqual(3);
+    const [customers] = await handle.db.select().from(collections).where(eq(collections.projectId, projectId));
+    expect(customers.name).toBe("Customers");
+    const members = await handle.db.select().from(personCollections).where(eq(personCollections.collectionId, customers.id));
+    expect(new Set(members.map((m) => m.personId))).toEqual(new Set(enrolled.map((p) => p.id)));
+  });
+
+  it("sends one selfie of an enrolled customer, under a new applicant reference, to review as a possible duplicate", async () => {
+    const candidates = await handle.db.select().from(duplicateCandidates).where(eq(duplicateCandidates.projectId, projectId));
+    expect(candidates).toHaveLength(1);
+    const [candidate] = candidates;
+    const [verification] = await handle.db.select().from(verifications).where(eq(verifications.id, candidate.verificationId));
+    const [person] = await handle.db.select().from(persons).where(eq(persons.id, candidate.personId!));
+    expect(verification.status).toBe("in_review");
+    expect(verification.externalRef).not.toBe(person.externalRef);
+    expect(candidate.personName).toBe(person.name);
+    const duplicate = (verification.checks as Array<{ check: string; band: string; score: number }>).find((c) => c.check === "duplicate");
+    expect(duplicate).toMatchObject({ band: "review" });
+    expect(candidate.similarity).toBeCloseTo(duplicate!.score, 3);
+    const [reviewCase] = await handle.db.select().from(reviewCases).where(eq(reviewCases.verificationId, verification.id));
+    expect(reviewCase.reasons).toEqual(["duplicate"]);
   });
 
   it("stores every image, readable and unchanged", async () => {

@@ -8,6 +8,8 @@ import { newId } from "@/lib/ids";
 import type { Face, FaceAnalysis } from "@/lib/inference";
 import { analyzeFaces, cosineSimilarity } from "@/lib/inference";
 import { CONFIDENT_FACE_SCORE } from "@/lib/inference/detect";
+import { createCollection } from "@/lib/search/collections";
+import { createPerson } from "@/lib/search/persons";
 import type { ImageStore } from "@/lib/storage";
 import type { PolicyBands } from "./policy";
 import { bandFor, getActivePolicy } from "./policy";
@@ -26,6 +28,10 @@ import { hashRequest, runFaceVerification } from "./service";
  * washed-out, recaptured-looking selfie (liveness drops as it fades). The blur and the fade
  * are searched at seed time against the project's policy, like every pair, so the mix holds
  * when a model or a band changes.
+ *
+ * Then a few faces are enrolled as customers (a "Customers" collection for 1:N search), and one
+ * last verification brings a selfie of an enrolled customer under a new applicant reference:
+ * the duplicate check sends it to review as a possible duplicate.
  */
 
 /** The mix aimed for: enough of each band to show every part of the console. */
@@ -298,6 +304,52 @@ async function planVerifications(portraits: Portrait[], bands: PolicyBands): Pro
   return plans;
 }
 
+/** Made-up customers for the enrolled demo faces (the sample photos' people are not named). */
+const DEMO_CUSTOMERS = [
+  { name: "Ana Ferreira", externalRef: "customer-1001" },
+  { name: "Sam Okafor", externalRef: "customer-1002" },
+  { name: "Alex Chen", externalRef: "customer-1003" },
+];
+
+interface EnrollmentPlan {
+  /** Faces to enroll, one person each; the first is the one the duplicate selfie shows. */
+  enroll: Portrait[];
+  /** A live selfie of the first enrolled person that is not the enrolled image. */
+  duplicateSelfie: Buffer;
+}
+
+/**
+ * Chooses the faces to enroll and the possible-duplicate selfie: preferably the same person in
+ * two sample photos (one photo enrolled, the other as the new selfie), else the enrolled
+ * selfie mirrored. The other enrolled faces are people the selfie does not resemble (below
+ * the review limit), so the duplicate case has exactly one candidate.
+ */
+async function planEnrollment(portraits: Portrait[], bands: PolicyBands): Promise<EnrollmentPlan | null> {
+  const isLive = (p: Portrait) => bandFor(p.liveness, bands.selfie_liveness) === "approve";
+  const twins = portraits
+    .flatMap((enrolled) => portraits.filter((probe) => probe.photo !== enrolled.photo && isLive(probe)).map((probe) => ({ enrolled, probe, similarity: cosineSimilarity(enrolled.embedding, probe.embedding) })))
+    .filter((t) => t.similarity >= bands.face_match.approve)
+    .sort((a, b) => b.similarity - a.similarity);
+  let target: { enrolled: Portrait; selfie: Buffer; embedding: Float32Array } | null = twins[0] ? { enrolled: twins[0].enrolled, selfie: twins[0].probe.selfie, embedding: twins[0].probe.embedding } : null;
+  for (const p of target ? [] : portraits.filter(isLive)) {
+    const selfie = await sharp(p.selfie).flop().jpeg({ quality: 90 }).toBuffer();
+    const analysis = await analyse(selfie, { liveness: true, requireSingleFace: true });
+    if (!analysis || bandFor(analysis.subject.liveness ?? 0, bands.selfie_liveness) !== "approve") continue;
+    if (cosineSimilarity(p.embedding, analysis.subject.embedding) < bands.face_match.review) continue;
+    target = { enrolled: p, selfie, embedding: analysis.subject.embedding };
+    break;
+  }
+  if (!target) return null;
+  const enroll = [target.enrolled];
+  const { embedding } = target;
+  for (const p of portraits) {
+    if (enroll.length >= DEMO_CUSTOMERS.length) break;
+    const unlike = [embedding, ...enroll.map((e) => e.embedding)].every((other) => cosineSimilarity(p.embedding, other) < bands.face_match.review);
+    if (unlike) enroll.push(p);
+  }
+  return { enroll, duplicateSelfie: target.selfie };
+}
+
 /** Interleaves the bands, so the newest records and the queue show a mix from the start. */
 function interleave(plans: Plan[]): Plan[] {
   const groups = (["approved", "in_review", "rejected"] as const).map((s) => plans.filter((p) => p.expected === s));
@@ -309,16 +361,18 @@ function interleave(plans: Plan[]): Plan[] {
 /**
  * Seeds a project with demo verifications (source "console", actor "system"), made one
  * after another through `runFaceVerification`, so each has its images, checks, audit event
- * and, in the review band, an open review case. Needs the inference models and the sample
- * photos; throws when either is missing, leaving the verifications made so far.
+ * and, in the review band, an open review case; then enrolls a few demo customers and adds
+ * the possible-duplicate verification (see planEnrollment). Needs the inference models and
+ * the sample photos; throws when either is missing, leaving what was made so far.
  */
-export async function seedDemoData(db: Database, store: ImageStore, projectId: string): Promise<{ verifications: number; inReview: number }> {
+export async function seedDemoData(db: Database, store: ImageStore, projectId: string): Promise<{ verifications: number; inReview: number; persons: number }> {
   const { bands } = await getActivePolicy(db, projectId);
-  const plans = interleave(await planVerifications(await collectPortraits(), bands));
+  const portraits = await collectPortraits();
+  const plans = interleave(await planVerifications(portraits, bands));
   let inReview = 0;
-  for (const [i, plan] of plans.entries()) {
+  const verify = async (plan: Pick<Plan, "type" | "selfie" | "reference">, n: number) => {
     const references = plan.reference ? [plan.reference] : [];
-    const externalRef = `demo-applicant-${String(i + 1).padStart(2, "0")}`;
+    const externalRef = `demo-applicant-${String(n).padStart(2, "0")}`;
     const { record } = await runFaceVerification(db, store, {
       projectId,
       apiKeyId: null,
@@ -333,6 +387,23 @@ export async function seedDemoData(db: Database, store: ImageStore, projectId: s
       externalRef,
     });
     if (record.reviewCaseId) inReview++;
+  };
+  for (const [i, plan] of plans.entries()) await verify(plan, i + 1);
+
+  // Enrolled after the verifications above, so only the last one meets the duplicate check.
+  const enrollment = await planEnrollment(portraits, bands);
+  if (!enrollment) return { verifications: plans.length, inReview, persons: 0 };
+  const customers = await createCollection(db, { projectId, actor: "system", name: "Customers", description: "Demo customers enrolled from the sample photos" });
+  for (const [i, portrait] of enrollment.enroll.entries()) {
+    await createPerson(db, store, {
+      projectId,
+      actor: "system",
+      ...DEMO_CUSTOMERS[i],
+      metadata: { notes: `Demo customer enrolled from ${portrait.label}` },
+      collections: [customers.id],
+      images: [portrait.selfie],
+    });
   }
-  return { verifications: plans.length, inReview };
+  await verify({ type: "selfie_liveness", selfie: enrollment.duplicateSelfie, reference: null }, plans.length + 1);
+  return { verifications: plans.length + 1, inReview, persons: enrollment.enroll.length };
 }

@@ -1,5 +1,6 @@
 import "server-only";
 import type { Database } from "@/db/client";
+import { checkDuplicates } from "@/lib/search/duplicates";
 import { AppError } from "@/lib/errors";
 import type { DocumentAnalysis, ImageInput } from "@/lib/inference";
 import { analyzeDocument, analyzeFaces, cosineSimilarity, modelInfo } from "@/lib/inference";
@@ -133,6 +134,10 @@ export async function runDocumentVerification(db: Database, store: ImageStore, i
     });
   }
 
+  // The selfie (or, without one, the document's portrait) against the enrolled persons.
+  const duplicates = await checkDuplicates(db, { projectId: input.projectId, probe: (selfie?.subject ?? portrait.face).embedding, bands: policy.bands, externalRef: input.externalRef });
+  if (duplicates) checks.push(duplicates.check);
+
   // The portrait's face, moved into the pixels of the portrait crop that is stored.
   const dx = portrait.box.x1;
   const dy = portrait.box.y1;
@@ -165,6 +170,7 @@ export async function runDocumentVerification(db: Database, store: ImageStore, i
     ...input,
     type: selfie ? "document_selfie" : "document_liveness",
     checks,
+    duplicateCandidates: duplicates?.candidates,
     policyVersion: policy.version,
     images,
     started,

@@ -7,6 +7,8 @@ import { newId } from "@/lib/ids";
 
 export type Band = "approve" | "review" | "reject";
 export type CheckKind = "face_match" | "selfie_liveness" | "document_liveness";
+/** What a verification's checks may be: the banded kinds, and the duplicate check against enrolled persons (banded by face_match). */
+export type VerificationCheck = CheckKind | "duplicate";
 
 /** A score at or above `approve` approves; at or above `review` goes to review; below rejects. */
 export const bandLimitsSchema = z

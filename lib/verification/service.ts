@@ -3,7 +3,7 @@ import { createHash } from "node:crypto";
 import { and, eq, inArray } from "drizzle-orm";
 import type { Database } from "@/db/client";
 import { isUniqueViolation } from "@/db/errors";
-import { images, reviewCases, verifications } from "@/db/schema";
+import { images, personFaces, reviewCases, verifications } from "@/db/schema";
 import { AppError, isAppError } from "@/lib/errors";
 import { newId } from "@/lib/ids";
 import type { FaceAnalysis, ImageInput } from "@/lib/inference";
@@ -13,9 +13,11 @@ import { toImageBytes } from "@/lib/inference/image";
 import { appendAudit } from "@/lib/review/audit";
 import { enqueueEvent, verificationCompletedEvent } from "@/lib/webhooks";
 import type { ImageStore } from "@/lib/storage";
-import type { Band, CheckKind } from "./policy";
+import type { Band, VerificationCheck } from "./policy";
 import { bandFor, getActivePolicy } from "./policy";
 import { roundTo } from "@/lib/round";
+import { checkDuplicates, storeDuplicateCandidates } from "@/lib/search/duplicates";
+import type { DuplicateCandidate } from "@/lib/search/duplicates";
 
 export type VerificationType = "face_match" | "selfie_liveness" | "face_match_liveness" | "document_liveness" | "document_selfie";
 export type VerificationStatus = "approved" | "rejected" | "in_review" | "not_finished" | "resubmission_requested";
@@ -23,7 +25,8 @@ export type VerificationSource = "native" | "verifik" | "kairos" | "sfx" | "docl
 export type ImageRole = "selfie" | "document" | "portrait" | "reference" | "gallery";
 
 export interface CheckResult {
-  check: CheckKind;
+  /** A banded check of the policy, or the duplicate check against enrolled persons (lib/search/duplicates.ts). */
+  check: VerificationCheck;
   /** done, or skipped (with the reason in `details.skipped`). */
   status: "done" | "skipped";
   score: number | null;
@@ -230,6 +233,8 @@ export async function runFaceVerification(db: Database, store: ImageStore, input
       details: below ? { skipped: "MATCH_BELOW_MINIMUM", minimum: input.livenessOnlyIfMatchAtLeast } : { quality: selfie.subject.quality },
     });
   }
+  const duplicates = await checkDuplicates(db, { projectId: input.projectId, probe: selfie.subject.embedding, bands: policy.bands, externalRef: input.externalRef });
+  if (duplicates) checks.push(duplicates.check);
   const timings = {
     inferenceMs: Math.round(inferenceMs),
     selfieMs: selfie.timingsMs.total,
@@ -238,6 +243,7 @@ export async function runFaceVerification(db: Database, store: ImageStore, input
   return storeVerification(db, store, {
     ...input,
     checks,
+    duplicateCandidates: duplicates?.candidates,
     policyVersion: policy.version,
     timings,
     started,
@@ -276,6 +282,8 @@ export interface NewVerification {
   timings: Record<string, number | number[]>;
   /** performance.now() when the request's work began, for `timings.totalMs`. */
   started: number;
+  /** Enrolled persons the selfie resembled (the duplicate check's candidates). */
+  duplicateCandidates?: DuplicateCandidate[];
 }
 
 /**
@@ -337,6 +345,7 @@ export async function storeVerification(db: Database, store: ImageStore, input: 
         createdAt: now,
       });
       await tx.insert(images).values(imageRows.map((i) => i.row));
+      if (input.duplicateCandidates) await storeDuplicateCandidates(tx, { verificationId, projectId: input.projectId, candidates: input.duplicateCandidates });
       if (caseId) {
         const reasons = checks.filter((c) => c.band === "review").map((c) => c.check);
         await tx.insert(reviewCases).values({ id: caseId, verificationId, projectId: input.projectId, status: "open", reasons, priority: 0, createdAt: now });
@@ -372,8 +381,12 @@ export async function recoverStagedImages(db: Database, store: ImageStore) {
   return store.recover(async (keys) => {
     const found = new Set<string>();
     for (let i = 0; i < keys.length; i += 500) {
-      const rows = await db.select({ key: images.storageKey }).from(images).where(inArray(images.storageKey, keys.slice(i, i + 500)));
+      const batch = keys.slice(i, i + 500);
+      const rows = await db.select({ key: images.storageKey }).from(images).where(inArray(images.storageKey, batch));
       for (const r of rows) found.add(r.key);
+      // Enrolled faces' images are written the same two-phase way.
+      const faces = await db.select({ key: personFaces.storageKey }).from(personFaces).where(inArray(personFaces.storageKey, batch));
+      for (const f of faces) if (f.key) found.add(f.key);
     }
     return found;
   });

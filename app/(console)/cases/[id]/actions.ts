@@ -6,6 +6,7 @@ import { requireUser } from "@/lib/auth/guard";
 import { getEnv } from "@/lib/env";
 import type { ActionResult } from "@/lib/http/action";
 import { runAction } from "@/lib/http/action";
+import { decideDuplicateCandidate, duplicateVerdictInputSchema } from "@/lib/review/duplicates";
 import type { DecisionOutcome } from "@/lib/review/queue";
 import { decideCase, decisionInputSchema, releaseCase, renewClaim } from "@/lib/review/queue";
 
@@ -35,5 +36,15 @@ export async function releaseAction(caseId: string): Promise<ActionResult<null>>
     await releaseCase(await getDb(), { user, caseId: String(caseId).slice(0, 64) });
     revalidatePath("/queue");
     return null;
+  });
+}
+
+/** "Same person" / "different person" on one possible duplicate of a case the reviewer holds. */
+export async function duplicateVerdictAction(input: unknown): Promise<ActionResult<{ candidateId: string; verdict: "same" | "different"; decidedAt: string }>> {
+  return runAction("duplicateVerdict", async () => {
+    const user = await requireUser();
+    const row = await decideDuplicateCandidate(await getDb(), { ...duplicateVerdictInputSchema.parse(input), user });
+    revalidatePath(`/records/${row.verificationId}`);
+    return { candidateId: row.id, verdict: row.verdict === "same" ? "same" : "different", decidedAt: (row.decidedAt ?? new Date()).toISOString() };
   });
 }

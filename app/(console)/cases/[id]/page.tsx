@@ -29,7 +29,7 @@ export default async function CasePage({ params }: { params: Promise<{ id: strin
   const c = detail.reviewCase;
   const mine = c.status === "claimed" && c.claimedBy === user.actor;
   return (
-    <RecordView detail={detail} viewer={user} heading={`Case ${c.id}`}>
+    <RecordView detail={detail} viewer={user} heading={`Case ${c.id}`} duplicateCaseId={mine ? c.id : null}>
       <DecisionPanel
         // A new case is a new panel: reason, note and messages never carry over.
         key={c.id}
