@@ -1,6 +1,6 @@
 import "server-only";
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from "node:crypto";
-import { mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { access, mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { dirname, join, sep } from "node:path";
 
 /**
@@ -45,8 +45,29 @@ export function decryptImage(key: Buffer, storageKey: string, sealed: Buffer): B
   return Buffer.concat([decipher.update(sealed.subarray(IV_BYTES + TAG_BYTES)), decipher.final()]);
 }
 
-function assertSafeKey(key: string): void {
-  if (!/^[A-Za-z0-9_\-/]+$/.test(key) || key.includes("..") || key.startsWith("/")) throw new Error(`unsafe storage key: ${key}`);
+/** Storage keys are `<project>/<verification>/<image>`-like paths: letters, digits, `_`, `-` and `/`. */
+export function isSafeKey(key: string): boolean {
+  return /^[A-Za-z0-9_\-/]+$/.test(key) && !key.includes("..") && !key.startsWith("/") && !key.endsWith("/");
+}
+
+export function assertSafeKey(key: string): void {
+  if (!isSafeKey(key)) throw new Error(`unsafe storage key: ${key}`);
+}
+
+/**
+ * What `get` throws for a key with no published image, whatever the store: an error whose
+ * `code` is "ENOENT", as the local store's own file-system error has, so callers (the image
+ * route answers 404) test one thing.
+ */
+export function imageNotFound(key: string): NodeJS.ErrnoException {
+  return Object.assign(new Error(`no image stored under ${key}`), { code: "ENOENT" });
+}
+
+async function exists(file: string): Promise<boolean> {
+  return access(file).then(
+    () => true,
+    () => false,
+  );
 }
 
 /** Encrypted files under a local directory: `images/` for published, `staging/` for staged. */
@@ -81,7 +102,13 @@ export class LocalImageStore implements ImageStore {
   async publish(key: string): Promise<void> {
     const target = this.published(key);
     await mkdir(dirname(target), { recursive: true });
-    await rename(this.staged(key), target);
+    try {
+      await rename(this.staged(key), target);
+    } catch (error) {
+      // Publishing twice (a retry, or recovery after the first publish got through) is fine.
+      if ((error as NodeJS.ErrnoException).code === "ENOENT" && (await exists(target))) return;
+      throw error;
+    }
   }
 
   async discard(key: string): Promise<void> {

@@ -1,9 +1,11 @@
 import "server-only";
 import { join } from "node:path";
 import { getEnv } from "@/lib/env";
+import type { Env } from "@/lib/env";
 import type { ImageStore } from "./image-store";
 import { LocalImageStore } from "./image-store";
 import { getStorageKey } from "./keys";
+import { createS3Client, S3ImageStore } from "./s3-store";
 import { signImagePath, urlSigningKey } from "./signed-urls";
 
 export type { ImageStore } from "./image-store";
@@ -11,11 +13,25 @@ export type { ImageStore } from "./image-store";
 const globalKey = Symbol.for("vigil.imageStore");
 type Holder = { [globalKey]?: ImageStore };
 
-/** The process-wide image store: encrypted files under VIGIL_DATA_DIR/store. */
+/**
+ * The process-wide image store: encrypted objects in VIGIL_S3_BUCKET when it is set, else
+ * encrypted files under VIGIL_DATA_DIR/store.
+ */
 export function getImageStore(): ImageStore {
   const holder = globalThis as Holder;
-  holder[globalKey] ??= new LocalImageStore(join(getEnv().VIGIL_DATA_DIR, "store"), getStorageKey());
+  holder[globalKey] ??= createImageStore(getEnv());
   return holder[globalKey];
+}
+
+/** The image store `env` asks for; getImageStore keeps one per process. */
+export function createImageStore(env: Env): ImageStore {
+  if (!env.VIGIL_S3_BUCKET) return new LocalImageStore(join(env.VIGIL_DATA_DIR, "store"), getStorageKey());
+  const client = createS3Client({
+    region: env.VIGIL_S3_REGION,
+    endpoint: env.VIGIL_S3_ENDPOINT,
+    forcePathStyle: env.VIGIL_S3_FORCE_PATH_STYLE,
+  });
+  return new S3ImageStore(client, { bucket: env.VIGIL_S3_BUCKET, prefix: env.VIGIL_S3_PREFIX, storageKey: getStorageKey() });
 }
 
 /** A signed URL path to one image, valid for VIGIL_IMAGE_URL_TTL seconds, made for `actor`. */
