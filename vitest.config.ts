@@ -15,5 +15,8 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: "forks",
+    // next-auth imports `next/headers` and `next/server` without file extensions, which Node's
+    // ESM loader refuses; inlined, Vite resolves them (lib/auth/authz-matrix.test.ts signs in for real).
+    server: { deps: { inline: ["next-auth"] } },
   },
 });
