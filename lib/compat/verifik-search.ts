@@ -222,12 +222,17 @@ export function parseVerifikPersonChanges(body: ParsedBody): VerifikPersonChange
   return { name, metadata: metadataOf(fields), collections: stringList(fields, "collections"), images };
 }
 
-/** Updates the fields sent (the others keep their values), then adds any new face images. */
+/**
+ * Adds any new face images, then updates the fields sent (the others keep their values). What
+ * can refuse the request (an unknown collection, an image that is unreadable or of someone
+ * else) is checked before anything is written, so a refused update changes nothing.
+ */
 export async function updateVerifikPerson(db: Database, store: ImageStore, caller: Caller, personId: string, changes: VerifikPersonChanges, origin: string) {
   const before = await getPerson(db, caller.project.id, personId);
   const actor = actorOf(caller);
-  let person = await updatePerson(db, { projectId: caller.project.id, personId: before.id, actor, name: changes.name, metadata: { ...before.metadata, ...changes.metadata }, collections: changes.collections });
-  if (changes.images) person = await addFaces(db, store, { projectId: caller.project.id, personId: before.id, actor, images: changes.images });
+  if (changes.collections) await resolveCollections(db, caller.project.id, changes.collections);
+  if (changes.images) await addFaces(db, store, { projectId: caller.project.id, personId: before.id, actor, images: changes.images });
+  const person = await updatePerson(db, { projectId: caller.project.id, personId: before.id, actor, name: changes.name, metadata: { ...before.metadata, ...changes.metadata }, collections: changes.collections });
   return { data: presentVerifikPerson(person, actor, origin) };
 }
 

@@ -1,5 +1,6 @@
 import { AppError } from "@/lib/errors";
 import { getEnv } from "@/lib/env";
+import { assertNoNulInForm, assertNoNulInJson } from "./nul";
 
 /** What a request body held: JSON, or multipart form fields and files. */
 export type ParsedBody = { kind: "json"; value: unknown } | { kind: "form"; fields: Record<string, string>; files: Record<string, Uint8Array[]> };
@@ -7,7 +8,8 @@ export type ParsedBody = { kind: "json"; value: unknown } | { kind: "form"; fiel
 /**
  * Reads the body within VIGIL_MAX_BODY_BYTES (checked against Content-Length first, then
  * while streaming, so an oversized upload is cut off early), as JSON or multipart.
- * Throws BODY_TOO_LARGE, UNSUPPORTED_MEDIA_TYPE or INVALID_REQUEST.
+ * Throws BODY_TOO_LARGE, UNSUPPORTED_MEDIA_TYPE or INVALID_REQUEST (also for text holding
+ * NUL, which no field can store: see ./nul.ts).
  */
 export async function readBody(request: Request, accept: Array<"json" | "form"> = ["json", "form"]): Promise<ParsedBody> {
   const max = getEnv().VIGIL_MAX_BODY_BYTES;
@@ -22,11 +24,14 @@ export async function readBody(request: Request, accept: Array<"json" | "form"> 
   if (Number.isFinite(declared) && declared > max) throw new AppError("BODY_TOO_LARGE", `The request body is larger than ${max} bytes.`, { maxBytes: max });
   const bytes = await readLimited(request, max);
   if (isJson) {
+    let value: unknown;
     try {
-      return { kind: "json", value: JSON.parse(new TextDecoder().decode(bytes)) };
+      value = JSON.parse(new TextDecoder().decode(bytes));
     } catch {
       throw new AppError("INVALID_REQUEST", "The request body is not valid JSON.");
     }
+    assertNoNulInJson(value);
+    return { kind: "json", value };
   }
   let form: FormData;
   try {
@@ -40,6 +45,7 @@ export async function readBody(request: Request, accept: Array<"json" | "form"> 
     if (typeof value === "string") fields[name] = value;
     else (files[name] ??= []).push(new Uint8Array(await value.arrayBuffer()));
   }
+  assertNoNulInForm(fields, Object.keys(files));
   return { kind: "form", fields, files };
 }
 
