@@ -21,6 +21,11 @@ const envSchema = z.object({
    * (always in the embedded PGlite) and an exact scan elsewhere; "exact" always scans.
    */
   VIGIL_SEARCH_INDEX: z.enum(["auto", "exact"]).default("auto"),
+  /**
+   * Requests one API key may make per minute, counted in the database (so across instances);
+   * above it the API answers 429 with Retry-After. 0 turns the limit off.
+   */
+  VIGIL_API_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(1200),
   /** Where PGlite, the image store and the generated development keys live. */
   VIGIL_DATA_DIR: z.string().default("data"),
   /**

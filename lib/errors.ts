@@ -10,6 +10,8 @@ const apiErrorCodes = {
   UNAUTHORIZED: 401,
   FORBIDDEN: 403,
   QUOTA_EXCEEDED: 403,
+  /** Too many requests with one API key in the current minute; `details.retryAfterSeconds` says when to try again. */
+  RATE_LIMITED: 429,
   NOT_FOUND: 404,
   IDEMPOTENCY_KEY_REUSED: 409,
   GALLERY_TOO_LARGE: 422,

@@ -91,7 +91,8 @@ export async function startServer(options: { port: number; dataDir: string; time
   const { port, dataDir } = options;
   const started = performance.now();
   const child = spawn("npx", ["next", "start", "-p", String(port)], {
-    env: { ...process.env, VIGIL_DATA_DIR: dataDir },
+    // Load tests measure the server, not the per-key rate limit.
+    env: { VIGIL_API_RATE_LIMIT_PER_MINUTE: "0", ...process.env, VIGIL_DATA_DIR: dataDir },
     stdio: ["ignore", "pipe", "pipe"],
     detached: true,
   });

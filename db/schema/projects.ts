@@ -35,6 +35,9 @@ export const apiKeys = pgTable(
     /** Requests allowed over the key's life; null is unlimited. */
     quota: integer(),
     usedCount: integer().notNull().default(0),
+    /** The per-minute rate limit's current window: when it began and the requests counted in it. */
+    rateWindowStart: timestamp({ withTimezone: true }),
+    rateWindowCount: integer().notNull().default(0),
     lastUsedAt: timestamp({ withTimezone: true }),
     revokedAt: timestamp({ withTimezone: true }),
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),

@@ -3,6 +3,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { and, desc, eq, isNull, or, sql } from "drizzle-orm";
 import type { Database } from "@/db/client";
 import { apiKeys, projects } from "@/db/schema";
+import { getEnv } from "@/lib/env";
 import { AppError } from "@/lib/errors";
 import { newId } from "@/lib/ids";
 import { createInitialPolicy } from "@/lib/verification/policy";
@@ -118,11 +119,34 @@ export async function authenticateApiKey(db: Database, secret: string | null | u
     throw new AppError("FORBIDDEN", "The API key does not belong to this project.");
   }
   if (scope) requireScope(found, scope);
+  // The quota and a fixed one-minute rate window, counted in the same atomic statement so
+  // that several instances share one count.
+  const limit = getEnv().VIGIL_API_RATE_LIMIT_PER_MINUTE;
+  const windowOver = sql`(${apiKeys.rateWindowStart} is null or ${apiKeys.rateWindowStart} <= now() - interval '1 minute')`;
   const [counted] = await db
     .update(apiKeys)
-    .set({ usedCount: sql`${apiKeys.usedCount} + 1`, lastUsedAt: new Date() })
-    .where(and(eq(apiKeys.id, found.key.id), isNull(apiKeys.revokedAt), or(isNull(apiKeys.quota), sql`${apiKeys.usedCount} < ${apiKeys.quota}`)))
+    .set({
+      usedCount: sql`${apiKeys.usedCount} + 1`,
+      lastUsedAt: new Date(),
+      rateWindowStart: sql`case when ${windowOver} then now() else ${apiKeys.rateWindowStart} end`,
+      rateWindowCount: sql`case when ${windowOver} then 1 else ${apiKeys.rateWindowCount} + 1 end`,
+    })
+    .where(
+      and(
+        eq(apiKeys.id, found.key.id),
+        isNull(apiKeys.revokedAt),
+        or(isNull(apiKeys.quota), sql`${apiKeys.usedCount} < ${apiKeys.quota}`),
+        limit > 0 ? or(windowOver, sql`${apiKeys.rateWindowCount} < ${limit}`) : undefined,
+      ),
+    )
     .returning();
-  if (!counted) throw new AppError("QUOTA_EXCEEDED", "The API key's request quota is used up.");
+  if (!counted) {
+    const [now] = await db.select({ usedCount: apiKeys.usedCount, quota: apiKeys.quota, windowStart: apiKeys.rateWindowStart }).from(apiKeys).where(eq(apiKeys.id, found.key.id));
+    if (!now || now.quota === null || now.usedCount < now.quota) {
+      const retryAfterSeconds = now?.windowStart ? Math.max(1, Math.ceil((now.windowStart.getTime() + 60_000 - Date.now()) / 1000)) : 60;
+      throw new AppError("RATE_LIMITED", `This API key made more than ${limit} requests in the last minute; try again in ${retryAfterSeconds} s.`, { limit, retryAfterSeconds });
+    }
+    throw new AppError("QUOTA_EXCEEDED", "The API key's request quota is used up.");
+  }
   return { key: counted, project: found.project };
 }

@@ -166,6 +166,8 @@ const sfxErrors: Record<ApiErrorCode, { status: number; responseCode: string }> 
   UNAUTHORIZED: { status: 401, responseCode: "04" },
   FORBIDDEN: { status: 403, responseCode: "05" },
   QUOTA_EXCEEDED: { status: 403, responseCode: "06" },
+  // Like a spent quota, but for this minute only (Retry-After says when).
+  RATE_LIMITED: { status: 429, responseCode: "06" },
   MODELS_UNAVAILABLE: { status: 503, responseCode: "99" },
   INTERNAL: { status: 500, responseCode: "99" },
 };

@@ -249,6 +249,7 @@ const verifikErrors: Record<ApiErrorCode, { status: number; code: string }> = {
   UNAUTHORIZED: { status: 401, code: "InvalidCredentials" },
   FORBIDDEN: { status: 403, code: "NotAuthorized" },
   QUOTA_EXCEEDED: { status: 403, code: "QuotaExceeded" },
+  RATE_LIMITED: { status: 429, code: "TooManyRequests" },
   NOT_FOUND: { status: 404, code: "ResourceNotFound" },
   IDEMPOTENCY_KEY_REUSED: { status: 409, code: "InvalidArgument" },
   INVALID_IMAGE: { status: 400, code: "InvalidImage" },

@@ -1,4 +1,5 @@
 import "server-only";
+import { isAppError } from "@/lib/errors";
 import { logUnexpected, requestIdOf } from "./context";
 import { assertNoNulInUrl } from "./nul";
 
@@ -25,6 +26,7 @@ export async function answerWith(request: Request, run: (requestId: string) => P
   } catch (error) {
     const { status, body, headers } = toError(error, requestId);
     if (status >= 500) logUnexpected(requestId, error);
-    return Response.json(body, { status, headers: { ...headers, "x-request-id": requestId } });
+    const retryAfter: Record<string, string> = isAppError(error) && typeof error.details?.retryAfterSeconds === "number" ? { "retry-after": String(error.details.retryAfterSeconds) } : {};
+    return Response.json(body, { status, headers: { ...headers, ...retryAfter, "x-request-id": requestId } });
   }
 }

@@ -32,6 +32,8 @@ export async function setupApiTest(): Promise<ApiTestContext> {
   // Keep tests off the developer's ./data: a throwaway data dir and storage key.
   process.env.VIGIL_DATA_DIR = mkdtempSync(join(tmpdir(), "vigil-data-"));
   process.env.VIGIL_STORAGE_KEY = randomBytes(32).toString("base64");
+  // Suites send hundreds of requests a minute with one key; the limiter has its own test.
+  process.env.VIGIL_API_RATE_LIMIT_PER_MINUTE ??= "100000";
   resetEnv();
   const handle = await openMemoryDatabase();
   installDatabase(handle);
