@@ -50,9 +50,38 @@ export async function prepareVectorIndex(db: AnyDatabase, want: "auto" | "exact"
   if (kind === "hnsw") {
     await db.execute(sql.raw(`ALTER TABLE person_faces ADD COLUMN IF NOT EXISTS embedding_vec vector(${EMBEDDING_DIMENSIONS})`));
     await db.execute(sql.raw(`CREATE INDEX IF NOT EXISTS ${HNSW_INDEX} ON person_faces USING hnsw (embedding_vec vector_ip_ops) WITH (m = ${HNSW_M}, ef_construction = ${HNSW_EF_CONSTRUCTION})`));
+    await backfillVectors(db);
   }
   kinds.set(db, kind);
   return kind;
+}
+
+function rowsOf(result: unknown): Array<Record<string, unknown>> {
+  return Array.isArray(result) ? result : ((result as { rows?: Array<Record<string, unknown>> }).rows ?? []);
+}
+
+/**
+ * Faces enrolled while the database served the exact path (the extension was missing, or
+ * VIGIL_SEARCH_INDEX=exact) have no vector copy: the index would never find them. Copies
+ * them from the stored bytes, a batch at a time; nothing to do on later starts.
+ */
+async function backfillVectors(db: AnyDatabase): Promise<number> {
+  let done = 0;
+  for (;;) {
+    const rows = rowsOf(await db.execute(sql`SELECT id, embedding FROM person_faces WHERE embedding_vec IS NULL LIMIT 500`));
+    if (rows.length === 0) return done;
+    const values = sql.join(
+      rows.map((r) => {
+        const bytes = Buffer.from(r.embedding as Uint8Array);
+        const floats: string[] = [];
+        for (let i = 0; i < bytes.length; i += 4) floats.push(bytes.readFloatLE(i).toPrecision(9));
+        return sql`(${String(r.id)}, ${`[${floats.join(",")}]`})`;
+      }),
+      sql`, `,
+    );
+    await db.execute(sql`UPDATE person_faces AS f SET embedding_vec = v.vec::vector FROM (VALUES ${values}) AS v(id, vec) WHERE f.id = v.id`);
+    done += rows.length;
+  }
 }
 
 /** Which search path `db` serves: set by prepareVectorIndex when the database was opened. */

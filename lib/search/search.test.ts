@@ -189,3 +189,24 @@ describe("synthetic gallery", () => {
     expect(mean(genuine)).toBeLessThan(0.74);
   });
 });
+
+describe("switching from the exact path to the HNSW index", () => {
+  it("gives faces enrolled without the index their vector copy when the index is prepared", async () => {
+    const { prepareVectorIndex } = await import("@/db/vector");
+    const handle = await openMemoryDatabase({ searchIndex: "exact" });
+    try {
+      const projectId = (await createProject(handle.db, { slug: "later", name: "Later" })).id;
+      const gallery = syntheticGallery({ identities: 20, facesPerIdentity: 2, seed: 21 });
+      await bulkEnroll(handle.db, { projectId, actor: "system", persons: Array.from({ length: 20 }, (_, i) => ({ name: `L${i}`, embeddings: gallery.faces.slice(i * 2, i * 2 + 2) })) });
+      // The same database, opened later with pgvector (the extension is loaded in this PGlite).
+      expect(await prepareVectorIndex(handle.db, "auto")).toBe("hnsw");
+      const missing = await handle.db.execute(sql`select count(*)::int as n from person_faces where embedding_vec is null`);
+      expect((missing as unknown as { rows: Array<{ n: number }> }).rows[0].n).toBe(0);
+      const hits = await searchGallery(handle.db, { projectId, probe: gallery.probe(7, new Rng(3)), collectionIds: null, limit: 1, mode: "FAST", minSimilarity: -1 });
+      const [named] = await handle.db.select({ name: persons.name }).from(persons).where(eq(persons.id, hits[0].personId));
+      expect(named.name).toBe("L7");
+    } finally {
+      await handle.close();
+    }
+  });
+});
