@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
+import { rowsOf } from "./rows";
 
 /**
  * The approximate-search side of 1:N search. Enrolled embeddings always live in
@@ -38,8 +39,7 @@ export async function prepareVectorIndex(db: AnyDatabase, want: "auto" | "exact"
     try {
       await db.execute(sql`CREATE EXTENSION IF NOT EXISTS vector`);
       // Iterative index scans (hnsw.iterative_scan), which filtered searches rely on, came in 0.8.
-      const result = await db.execute(sql`SELECT extversion FROM pg_extension WHERE extname = 'vector'`);
-      const rows = Array.isArray(result) ? result : (result as { rows: Array<{ extversion: string }> }).rows;
+      const rows = rowsOf<{ extversion: string }>(await db.execute(sql`SELECT extversion FROM pg_extension WHERE extname = 'vector'`));
       const [major, minor] = String(rows[0]?.extversion ?? "0.0").split(".").map(Number);
       if (major > 0 || minor >= 8) kind = "hnsw";
       else console.warn(`vigil: pgvector ${rows[0]?.extversion} is older than 0.8; 1:N search scans exactly. Upgrade pgvector for the HNSW index.`);
@@ -54,10 +54,6 @@ export async function prepareVectorIndex(db: AnyDatabase, want: "auto" | "exact"
   }
   kinds.set(db, kind);
   return kind;
-}
-
-function rowsOf(result: unknown): Array<Record<string, unknown>> {
-  return Array.isArray(result) ? result : ((result as { rows?: Array<Record<string, unknown>> }).rows ?? []);
 }
 
 /**

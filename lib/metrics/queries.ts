@@ -5,6 +5,7 @@ import type { AnyPgColumn } from "drizzle-orm/pg-core";
 import type { Database } from "@/db/client";
 import { reviewCases, verifications } from "@/db/schema";
 import { actorNames, queueSummary } from "@/lib/review/queue";
+import { rowsOf } from "@/db/rows";
 
 /**
  * Operational metrics for the console's metrics page: SQL aggregates over a window of whole
@@ -50,10 +51,6 @@ const utcDay = (column: AnyPgColumn) => sql<string>`to_char(${column} at time zo
 
 const num = (value: unknown): number => Number(value ?? 0);
 const numOrNull = (value: unknown): number | null => (value === null || value === undefined ? null : Number(value));
-
-function rowsOf<T>(result: unknown): T[] {
-  return (result as { rows: T[] }).rows;
-}
 
 export type DailyBands = { day: string } & Record<BandKey, number>;
 

@@ -3,6 +3,7 @@ import { sql } from "drizzle-orm";
 import type { Database } from "@/db/client";
 import { vectorLiteral } from "./vectors";
 import type { FaceHit } from "./types";
+import { rowsOf } from "@/db/rows";
 
 /**
  * Approximate 1:N search through pgvector's HNSW index on `person_faces.embedding_vec`.
@@ -14,10 +15,6 @@ import type { FaceHit } from "./types";
  */
 export const FACES_PER_PERSON = 4;
 export const MIN_EF_SEARCH = 100;
-
-function rowsOf(result: unknown): Array<Record<string, unknown>> {
-  return Array.isArray(result) ? result : ((result as { rows?: Array<Record<string, unknown>> }).rows ?? []);
-}
 
 export async function hnswSearch(db: Database, input: { projectId: string; probe: Float32Array; collectionIds: string[] | null; personLimit: number; efSearch?: number }): Promise<FaceHit[]> {
   const faceLimit = Math.max(input.personLimit * FACES_PER_PERSON, 10);

@@ -6,6 +6,7 @@ import type { Database } from "@/db/client";
 import type { Band, CheckKind, PolicyBands } from "@/lib/verification/policy";
 import { getActivePolicy } from "@/lib/verification/policy";
 import { parseBands, POLICY_CHECKS } from "./policies";
+import { rowsOf } from "@/db/rows";
 
 /** Equal-width histogram bins over [0, 1]: 0.02 wide, finer than any band gap worth setting. */
 export const HISTOGRAM_BINS = 50;
@@ -88,10 +89,6 @@ function rates(falseAccepts: number, rejectedByReviewer: number, falseRejects: n
 
 function matrix<K extends string>(keys: K[]): Record<K, Record<K, number>> {
   return Object.fromEntries(keys.map((from) => [from, Object.fromEntries(keys.map((to) => [to, 0]))])) as Record<K, Record<K, number>>;
-}
-
-function rowsOf<T>(result: unknown): T[] {
-  return (result as { rows: T[] }).rows;
 }
 
 /** SQL for "the band of `score` under limits (approve, review)": bandFor in lib/verification/policy.ts. */
