@@ -69,7 +69,7 @@ interface RawDetection {
   score: number;
 }
 
-async function runPass(models: ModelSet, image: RgbImage, fill: number, tensor: Float32Array): Promise<RawDetection[]> {
+async function runPass(models: ModelSet, image: RgbImage, fill: number, tensor: Float32Array, minScore = FACE_SCORE_THRESHOLD): Promise<RawDetection[]> {
   // The image, scaled to `fill` of the largest size that fits, centred on a grey canvas
   // (grey normalises to zero). `s` is image pixels per canvas pixel.
   const s = 1 / (Math.min(DET_WIDTH / image.width, DET_HEIGHT / image.height) * fill);
@@ -87,7 +87,7 @@ async function runPass(models: ModelSet, image: RgbImage, fill: number, tensor: 
   const n = scores.length / 2;
   for (let i = 0; i < n; i++) {
     const score = scores[i * 2 + 1];
-    if (score < FACE_SCORE_THRESHOLD) continue;
+    if (score < minScore) continue;
     const bx1 = boxes[i * 4] * DET_WIDTH, by1 = boxes[i * 4 + 1] * DET_HEIGHT;
     const bx2 = boxes[i * 4 + 2] * DET_WIDTH, by2 = boxes[i * 4 + 3] * DET_HEIGHT;
     found.push({
@@ -111,12 +111,13 @@ let detectorInput: Float32Array | undefined;
 /**
  * Finds face boxes in `image` (pixels of the working image). Runs the full-frame pass and,
  * only when it finds nothing, the padded passes; `fills` replaces PASS_FILL (a caller that
- * knows no face can be too large for the first pass spares the others).
+ * knows no face can be too large for the first pass spares the others) and `minScore`
+ * FACE_SCORE_THRESHOLD (a caller that knows where a face must be).
  */
-export async function detectBoxes(models: ModelSet, image: RgbImage, options: { fills?: readonly number[] } = {}): Promise<RawDetection[]> {
+export async function detectBoxes(models: ModelSet, image: RgbImage, options: { fills?: readonly number[]; minScore?: number } = {}): Promise<RawDetection[]> {
   const tensor = (detectorInput ??= new Float32Array(3 * DET_WIDTH * DET_HEIGHT));
   for (const fill of options.fills ?? PASS_FILL) {
-    const found = (await runPass(models, image, fill, tensor))
+    const found = (await runPass(models, image, fill, tensor, options.minScore))
       .map((d) => ({ ...d, box: clipBox(d.box, image.width, image.height) }))
       .filter((d): d is RawDetection => d.box !== null);
     if (found.length > 0) return found;

@@ -129,13 +129,14 @@ export async function analyzeDocumentImage(input: ImageInput, options: DocumentA
     t = performance.now();
     const models = side === "front" ? await getModelSet() : null;
     if (models) result.models = { detect: modelInfo.detect, landmark: modelInfo.landmark, feature: modelInfo.feature };
-    const outline = await selectDocument(cv, rgb, full, models, located.outlines);
+    const selected = await selectDocument(cv, rgb, full, models, located.outlines);
     result.timingsMs.portrait += ms(t);
-    if (!outline) {
+    if (!selected) {
       // Only the frame itself was a candidate and it shows no portrait: no document at all.
       result.error = located.outlines.every((o) => o.fullFrame) ? "DOCUMENT_NOT_FOUND" : (geometryError(first.corners, rgb.width, rgb.height) ?? "DOCUMENT_PHOTO_NOT_FOUND");
       return finish();
     }
+    const { outline } = selected;
     result.corners = outline.corners;
     result.kind = outline.kind;
     if (cutBy(outline, located.cut)) {
@@ -153,7 +154,7 @@ export async function analyzeDocumentImage(input: ImageInput, options: DocumentA
     let document = rectified;
     if (models) {
       t = performance.now();
-      const search = await findPortrait(models, rectified, { strict: outline.fullFrame });
+      const search = await findPortrait(models, rectified, { strict: outline.fullFrame, found: selected.face });
       result.timingsMs.portrait += ms(t);
       if (!search.portrait) {
         result.error = "DOCUMENT_PHOTO_NOT_FOUND";

@@ -83,6 +83,11 @@ function coverage(line: EdgeLine, p: Point, q: Point): number {
   return sum / (t1 - t0);
 }
 
+/** A side from u to v on `line`: at least `minSide` long and covered by edges along `minCoverage` of it. */
+function sideHolds(line: EdgeLine, u: Point, v: Point, minSide: number, minCoverage: number): boolean {
+  return Math.hypot(v[0] - u[0], v[1] - u[1]) >= minSide && coverage(line, u, v) >= minCoverage;
+}
+
 function pointOn(line: EdgeLine): [Point, Point] {
   const n: Point = [-line.dir[1], line.dir[0]];
   const p: Point = [n[0] * line.rho, n[1] * line.rho];
@@ -119,22 +124,17 @@ export function quadsFromLines(lines: EdgeLine[], minSide: number, minCoverage: 
       if (b1 === a1 || b1 === a2 || b2 === a1 || b2 === a2) continue;
       const cross = angleDiff(thetaA, lines[b1].theta);
       if (cross < (50 * Math.PI) / 180) continue;
-      const c1 = intersectLines(...ends[a1], ...ends[b1]);
-      const c2 = intersectLines(...ends[b1], ...ends[a2]);
-      const c3 = intersectLines(...ends[a2], ...ends[b2]);
-      const c4 = intersectLines(...ends[b2], ...ends[a1]);
-      if (!c1 || !c2 || !c3 || !c4) continue;
-      // c1..c4 run around the quad: a1 meets b1, b1 meets a2, a2 meets b2, b2 meets a1.
-      const sides: Array<[EdgeLine, Point, Point]> = [
-        [lines[b1], c1, c2],
-        [lines[a2], c2, c3],
-        [lines[b2], c3, c4],
-        [lines[a1], c4, c1],
-      ];
-      if (sides.some(([, u, v]) => Math.hypot(v[0] - u[0], v[1] - u[1]) < minSide)) continue;
-      const covers = sides.map(([line, u, v]) => coverage(line, u, v));
-      const minCov = Math.min(...covers);
-      if (minCov < minCoverage) continue;
+      // c1..c4 run around the quad: a1 meets b1, b1 meets a2, a2 meets b2, b2 meets a1. Each
+      // side is checked as soon as its two corners are known: most combinations fail early.
+      const c1 = intersectLines(ends[a1][0], ends[a1][1], ends[b1][0], ends[b1][1]);
+      const c2 = c1 && intersectLines(ends[b1][0], ends[b1][1], ends[a2][0], ends[a2][1]);
+      if (!c1 || !c2 || !sideHolds(lines[b1], c1, c2, minSide, minCoverage)) continue;
+      const c3 = intersectLines(ends[a2][0], ends[a2][1], ends[b2][0], ends[b2][1]);
+      if (!c3 || !sideHolds(lines[a2], c2, c3, minSide, minCoverage)) continue;
+      const c4 = intersectLines(ends[b2][0], ends[b2][1], ends[a1][0], ends[a1][1]);
+      if (!c4 || !sideHolds(lines[b2], c3, c4, minSide, minCoverage) || !sideHolds(lines[a1], c4, c1, minSide, minCoverage)) continue;
+      const covers = [coverage(lines[b1], c1, c2), coverage(lines[a2], c2, c3), coverage(lines[b2], c3, c4), coverage(lines[a1], c4, c1)];
+      const minCov = Math.min(covers[0], covers[1], covers[2], covers[3]);
       const quad = orderQuad([c1, c2, c3, c4]);
       if (!isConvexQuad(quad, 40) || !accept(quad)) continue;
       out.push({ quad, minCoverage: minCov, meanCoverage: covers.reduce((s, c) => s + c, 0) / 4 });

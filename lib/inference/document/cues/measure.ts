@@ -3,9 +3,10 @@ import type { CameraMetadata } from "../exif";
 import type { DocumentOutline, GreyImage } from "../locate";
 import type { Quad } from "../quad";
 import type { RectifiedDocument } from "../rectify";
+import { bezelInside, deviceFrame, findStraightBands, paperSheet } from "./frame";
 import { marginSamples, windowsAround, windowsInside } from "./regions";
 import { analyzeSpectra, prominenceAt } from "./spectrum";
-import { colourStats, illuminationGradient, marginStats, noiseFloor, noiseSigma, uniformShare } from "./stats";
+import { colourStats, illuminationGradient, marginStats, noiseFloor, noiseSigma, uniformRing } from "./stats";
 
 /**
  * What the cues are computed from: one number per measurement, each explained where it is
@@ -44,6 +45,8 @@ export interface DocumentFeatures {
   /** Relative change of the paper white over one document width (stats.ts, illuminationGradient). */
   illuminationGradient: number;
   colourfulness: number;
+  /** Colourfulness over blocks of a twentieth of the document's height (stats.ts, colourStats). */
+  coarseColourfulness: number;
   chromaP95: number;
   brightShare: number;
   lumaP2: number;
@@ -58,6 +61,19 @@ export interface DocumentFeatures {
   marginGreyFlatShare: number;
   /** Share of a thin band (1.5-5% of the document's size outside it) that is one flat colour. */
   marginUniformShare: number;
+  /** Median luma of that thin band over the document's white (p98 luma). */
+  marginRingLuma: number;
+  /** A screen's frame around the document (frame.ts, deviceFrame): framed sides (0-4), the band's width in document heights and its darkest part over the document's white. */
+  frameSides: number;
+  frameWidth: number;
+  frameDarkness: number;
+  /** A bezel just inside the outline (frame.ts, bezelInside): sides (0-4), and the band's darkness over the document's white. */
+  bezelInsideSides: number;
+  bezelInsideDarkness: number;
+  /** A print's sheet around the document (frame.ts, paperSheet): sides (0-4) with a blank margin ending at the sheet's edge, its width in document heights and its brightness over the document's white. */
+  sheetSides: number;
+  sheetWidth: number;
+  sheetWhite: number;
   /** Share of the image the document covers. */
   areaShare: number;
   /** Largest deviation of a side from horizontal or vertical, degrees. */
@@ -104,6 +120,11 @@ export function measureFeatures(input: MeasureInput): DocumentFeatures {
   const step = Math.max(3, Math.round(Math.min(rgb.width, rgb.height) / 120));
   const margin = marginStats(rgb, marginSamples(corners, rgb.width, rgb.height, step));
   const inReport = spectraIn?.report;
+  const ring = uniformRing(rgb, marginSamples(corners, rgb.width, rgb.height, Math.max(2, Math.round(step / 2)), 1.03, 1.1));
+  const bands = findStraightBands(grey, corners, colour.lumaP98);
+  const frame = deviceFrame(bands);
+  const sheet = paperSheet(bands);
+  const inner = bezelInside(findStraightBands(grey, corners, colour.lumaP98, true));
   const edge = 1;
   const onFrame = corners.some(([x, y]) => x <= edge || y <= edge || x >= rgb.width - 1 - edge || y >= rgb.height - 1 - edge);
   return {
@@ -127,6 +148,7 @@ export function measureFeatures(input: MeasureInput): DocumentFeatures {
     noiseFloor: noiseFloor(grey, inside),
     illuminationGradient: illuminationGradient(document.image),
     colourfulness: colour.colourfulness,
+    coarseColourfulness: colour.coarseColourfulness,
     chromaP95: colour.chromaP95,
     brightShare: colour.brightShare,
     lumaP2: colour.lumaP2,
@@ -138,7 +160,16 @@ export function measureFeatures(input: MeasureInput): DocumentFeatures {
     marginPaperShare: margin.paperShare,
     marginDarkFlatShare: margin.darkFlatShare,
     marginGreyFlatShare: margin.greyFlatShare,
-    marginUniformShare: uniformShare(rgb, marginSamples(corners, rgb.width, rgb.height, Math.max(2, Math.round(step / 2)), 1.03, 1.1)),
+    marginUniformShare: ring.share,
+    marginRingLuma: colour.lumaP98 > 0 ? ring.luma / colour.lumaP98 : 0,
+    frameSides: frame.sides,
+    frameWidth: frame.width,
+    frameDarkness: frame.level,
+    bezelInsideSides: inner.sides,
+    bezelInsideDarkness: inner.level,
+    sheetSides: sheet.sides,
+    sheetWidth: sheet.width,
+    sheetWhite: sheet.level,
     areaShare: outline.areaShare,
     axisDeviation: axisDeviation(corners),
     fullFrame: onFrame || outline.fullFrame ? 1 : 0,

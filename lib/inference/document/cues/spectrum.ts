@@ -12,21 +12,28 @@ const MIN_RADIUS = 8;
 /** Bins left out next to the Nyquist frequency on each axis (0.47-0.5 cycles/px). */
 const NYQUIST_GUARD = 4;
 
-interface WindowSpectrum {
-  re: [Float64Array, Float64Array, Float64Array];
-  im: [Float64Array, Float64Array, Float64Array];
-}
+/** Scratch planes of one window's FFTs, reused: a thread measures one window at a time. */
+const scratch = {
+  zr: new Float64Array(WINDOW * WINDOW),
+  zi: new Float64Array(WINDOW * WINDOW),
+  br: new Float64Array(WINDOW * WINDOW),
+  bi: new Float64Array(WINDOW * WINDOW),
+  rr: new Float64Array(WINDOW * WINDOW),
+  ri: new Float64Array(WINDOW * WINDOW),
+  gr: new Float64Array(WINDOW * WINDOW),
+  gi: new Float64Array(WINDOW * WINDOW),
+};
 
 /**
  * The R, G, B spectra of the WINDOW-sized square with top-left (x, y), mean removed,
- * Hann-windowed. R and G share one complex FFT (R + iG, separated by conjugate symmetry),
- * which saves a third of the work.
+ * Hann-windowed, into `scratch` (rr/ri, gr/gi, br/bi). R and G share one complex FFT (R + iG,
+ * separated by conjugate symmetry), which saves a third of the work.
  */
-function spectrumAt(rgb: RgbImage, x0: number, y0: number): WindowSpectrum {
+function spectrumAt(rgb: RgbImage, x0: number, y0: number): void {
   const n = WINDOW;
   const hann = hann2d(n);
-  const zr = new Float64Array(n * n), zi = new Float64Array(n * n);
-  const br = new Float64Array(n * n), bi = new Float64Array(n * n);
+  const { zr, zi, br, bi, rr, ri, gr, gi } = scratch;
+  bi.fill(0);
   let mr = 0, mg = 0, mb = 0;
   for (let y = 0; y < n; y++) {
     let s = ((y0 + y) * rgb.width + x0) * 3;
@@ -44,7 +51,6 @@ function spectrumAt(rgb: RgbImage, x0: number, y0: number): WindowSpectrum {
   }
   fft2d(zr, zi, n);
   fft2d(br, bi, n);
-  const rr = new Float64Array(n * n), ri = new Float64Array(n * n), gr = new Float64Array(n * n), gi = new Float64Array(n * n);
   for (let ky = 0; ky < n; ky++) {
     const my = ((n - ky) % n) * n;
     for (let kx = 0; kx < n; kx++) {
@@ -54,7 +60,6 @@ function spectrumAt(rgb: RgbImage, x0: number, y0: number): WindowSpectrum {
       gr[i] = (b + d) / 2; gi[i] = (c - a) / 2;
     }
   }
-  return { re: [rr, gr, br], im: [ri, gi, bi] };
 }
 
 /** Frequency index of bin (kx, ky) in the full n x n spectrum. */
@@ -216,20 +221,23 @@ export function analyzeSpectra(rgb: RgbImage, corners: Point[]): SpectralAnalysi
   if (corners.length === 0) return null;
   const lumaLog = new Float64Array(searchBins.index.length);
   const chromaLog = new Float64Array(searchBins.index.length);
-  const spectra: WindowSpectrum[] = [];
+  // Per window, R, G and B (re, im) at every searched bin: the phases at the chroma peak are
+  // read once the peak is known.
+  const bins = searchBins.index.length;
+  const kept: Float64Array[] = [];
   const hfShares: number[] = [];
   const luma = new Float64Array(n * n), chroma = new Float64Array(n * n);
   const lumaMax: number[] = [], chromaMax: number[] = [];
+  const { rr, ri, gr, gi, br, bi } = scratch;
   for (const [x, y] of corners) {
-    const s = spectrumAt(rgb, Math.round(x), Math.round(y));
-    spectra.push(s);
+    spectrumAt(rgb, Math.round(x), Math.round(y));
     let high = 0, mid = 0;
     for (let i = 0; i < n * n; i++) {
-      const yr = 0.299 * s.re[0][i] + 0.587 * s.re[1][i] + 0.114 * s.re[2][i];
-      const yi = 0.299 * s.im[0][i] + 0.587 * s.im[1][i] + 0.114 * s.im[2][i];
+      const yr = 0.299 * rr[i] + 0.587 * gr[i] + 0.114 * br[i];
+      const yi = 0.299 * ri[i] + 0.587 * gi[i] + 0.114 * bi[i];
       luma[i] = yr * yr + yi * yi;
-      const c1r = s.re[0][i] - s.re[1][i], c1i = s.im[0][i] - s.im[1][i];
-      const c2r = s.re[2][i] - s.re[1][i], c2i = s.im[2][i] - s.im[1][i];
+      const c1r = rr[i] - gr[i], c1i = ri[i] - gi[i];
+      const c2r = br[i] - gr[i], c2i = bi[i] - gi[i];
       chroma[i] = c1r * c1r + c1i * c1i + c2r * c2r + c2i * c2i;
       const band = scaleBand[i];
       if (band > 0) {
@@ -237,6 +245,14 @@ export function analyzeSpectra(rgb: RgbImage, corners: Point[]): SpectralAnalysi
         if (band === 2) high += luma[i];
       }
     }
+    const compact = new Float64Array(6 * bins);
+    for (let p = 0; p < bins; p++) {
+      const i = searchBins.index[p];
+      compact[6 * p] = rr[i]; compact[6 * p + 1] = ri[i];
+      compact[6 * p + 2] = gr[i]; compact[6 * p + 3] = gi[i];
+      compact[6 * p + 4] = br[i]; compact[6 * p + 5] = bi[i];
+    }
+    kept.push(compact);
     hfShares.push(mid > 0 ? high / mid : 0);
     lumaMax.push(addLogRatios(luma, lumaLog));
     chromaMax.push(addLogRatios(chroma, chromaLog));
@@ -250,10 +266,9 @@ export function analyzeSpectra(rgb: RgbImage, corners: Point[]): SpectralAnalysi
   // Phase of R and B relative to G at the chroma peak, as power-weighted mean phasors.
   let rgRe = 0, rgIm = 0, bgRe = 0, bgIm = 0, lumaPower = 0, chromaPower = 0;
   if (chromaPeak.frequency > 0) {
-    const i = binIndex(chromaPeak.kx, chromaPeak.ky);
-    for (const s of spectra) {
-      const rr = s.re[0][i], gr = s.re[1][i], br = s.re[2][i];
-      const ri = s.im[0][i], gi = s.im[1][i], bi = s.im[2][i];
+    const p = searchPosition[binIndex(chromaPeak.kx, chromaPeak.ky)];
+    for (const c of kept) {
+      const rr = c[6 * p], ri = c[6 * p + 1], gr = c[6 * p + 2], gi = c[6 * p + 3], br = c[6 * p + 4], bi = c[6 * p + 5];
       rgRe += rr * gr + ri * gi; rgIm += ri * gr - rr * gi;
       bgRe += br * gr + bi * gi; bgIm += bi * gr - br * gi;
       const yr = 0.299 * rr + 0.587 * gr + 0.114 * br, yi = 0.299 * ri + 0.587 * gi + 0.114 * bi;
