@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Affine, Point } from "./geometry";
 import { applyAffine, cropAffine, invertAffine, iou, nms, umeyama, warpToTensor } from "./geometry";
+import { referenceResizeToTensor } from "./testing/reference-resize";
 
 describe("umeyama", () => {
   it("recovers a known similarity transform exactly", () => {
@@ -63,5 +64,34 @@ describe("warpToTensor", () => {
   it("fills outside the source with the border value", () => {
     const out = warpToTensor(image, [1, 0, -10, 0, 1, 0], 2, 1, { channels: [0], mean: 0, std: 1, border: 127, antialias: false });
     expect(Array.from(out)).toEqual([127, 127]);
+  });
+});
+
+describe("warpToTensor, scale and shift", () => {
+  // A noisy 97 x 83 image, the same on every run.
+  const width = 97, height = 83;
+  const data = new Uint8Array(width * height * 3);
+  let seed = 7;
+  for (let i = 0; i < data.length; i++) {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    data[i] = seed % 256;
+  }
+  const image = { width, height, data };
+
+  it.each([
+    // The detector's letterbox (grey border around a 0.8x shrink), padded retries, the
+    // landmark crop (grey, anti-aliased), liveness (no anti-aliasing, BGR), enlargement,
+    // 2-4 tap shrinks, and crops hanging over every edge.
+    { m: [1.25, 0, -20.2, 0, 1.25, 3.1], w: 120, h: 60, opts: { channels: [0, 1, 2], mean: 127, std: 128, border: 127, antialias: true } },
+    { m: [2.3, 0, -60, 0, 2.3, -40], w: 80, h: 60, opts: { channels: [0, 1, 2], mean: 127, std: 128, border: 127, antialias: true } },
+    { m: [1.7, 0, 5.3, 0, 1.7, 2.2], w: 40, h: 40, opts: { channels: [-1], mean: 0, std: 256, border: 0, antialias: true } },
+    { m: [0.61, 0, -3, 0, 0.61, 10.4], w: 64, h: 64, opts: { channels: [2, 1, 0], mean: 0, std: 1, border: 0, antialias: false } },
+    { m: [3.6, 0, 70, 0, 3.9, 50], w: 30, h: 25, opts: { channels: [2, 1, 0], mean: 127, std: 128, border: 0, antialias: true } },
+    { m: [1, 0, 0, 0, 1, 0], w: 97, h: 83, opts: { channels: [1], mean: 0, std: 1, border: 0, antialias: true } },
+  ] as Array<{ m: Affine; w: number; h: number; opts: Parameters<typeof warpToTensor>[4] }>)("matches the per-pixel reference bit for bit ($w x $h, scale $m.0)", ({ m, w, h, opts }) => {
+    const fast = warpToTensor(image, m, w, h, opts);
+    const reference = referenceResizeToTensor(image, m, w, h, opts);
+    expect(fast.length).toBe(reference.length);
+    expect(Array.from(fast)).toEqual(Array.from(reference));
   });
 });

@@ -9,49 +9,9 @@
  * GraphProto.initializer (5) -> TensorProto.data_type (2), float_data (4), raw_data (9).
  * The byte length of the model never changes, so no re-serialisation is needed.
  */
+import { forEachLenField } from "./onnx-wire";
+
 const FLOAT = 1;
-
-interface Cursor {
-  pos: number;
-}
-
-function readVarint(buf: Uint8Array, cur: Cursor): number {
-  let result = 0;
-  let shift = 0;
-  for (;;) {
-    if (cur.pos >= buf.length) throw new Error("ONNX model is truncated");
-    const byte = buf[cur.pos++];
-    result += (byte & 0x7f) * 2 ** shift;
-    if ((byte & 0x80) === 0) return result;
-    shift += 7;
-    if (shift > 63) throw new Error("ONNX model has a malformed varint");
-  }
-}
-
-/** Calls `onField(field, start, end)` for each length-delimited field in [start, end). */
-function forEachLenField(buf: Uint8Array, start: number, end: number, onField: (field: number, start: number, end: number) => void, onVarint?: (field: number, value: number) => void): void {
-  const cur = { pos: start };
-  while (cur.pos < end) {
-    const tag = readVarint(buf, cur);
-    const field = Math.floor(tag / 8);
-    const wire = tag & 7;
-    if (wire === 0) {
-      const value = readVarint(buf, cur);
-      onVarint?.(field, value);
-    } else if (wire === 1) {
-      cur.pos += 8;
-    } else if (wire === 2) {
-      const len = readVarint(buf, cur);
-      onField(field, cur.pos, cur.pos + len);
-      cur.pos += len;
-    } else if (wire === 5) {
-      cur.pos += 4;
-    } else {
-      throw new Error(`ONNX model uses unsupported protobuf wire type ${wire}`);
-    }
-  }
-  if (cur.pos !== end) throw new Error("ONNX model has a field that overruns its parent");
-}
 
 /** Zeroes every denormal little-endian float32 in [start, end); returns how many. */
 function flushRange(buf: Uint8Array, start: number, end: number): number {
