@@ -9,8 +9,10 @@ import type { WorkerEvent, WorkerReply, WorkerRequest } from "./protocol";
 
 /**
  * An inference worker: one set of model sessions, one request at a time. Creates and warms
- * its sessions, and loads OpenCV for the document checks, before it says it is ready, so
- * the first request pays for none of them.
+ * its face sessions before it says it is ready, so the first request pays for none of
+ * them. The document pipeline (OpenCV's WebAssembly and its hot loops, about 0.8 s) warms
+ * later, when the worker has been idle for a moment or when the first document arrives,
+ * so a server's first face result does not wait for it.
  */
 async function warm(): Promise<number> {
   const started = performance.now();
@@ -19,12 +21,36 @@ async function warm(): Promise<number> {
   await runModel(set.landmark, new Float32Array(64 * 64), [1, 1, 64, 64]);
   await runModel(set.feature, new Float32Array(3 * 112 * 112), [1, 3, 112, 112]);
   await runModel(set.liveness, new Float32Array(3 * 128 * 128), [1, 3, 128, 128]);
-  await warmDocumentPipeline();
   return performance.now() - started;
+}
+
+/** How long the worker must be idle before it warms the document pipeline unasked. */
+const DOCUMENT_WARM_IDLE_MS = 150;
+
+let documentWarm: Promise<void> | undefined;
+function warmDocuments(): Promise<void> {
+  documentWarm ??= warmDocumentPipeline().catch((error: unknown) => {
+    // The first document request loads it again and reports the failure itself.
+    documentWarm = undefined;
+    console.error("vigil inference worker: could not warm the document pipeline:", error);
+  });
+  return documentWarm;
+}
+
+let pending = 0;
+let idleTimer: ReturnType<typeof setTimeout> | undefined;
+function warmDocumentsWhenIdle(): void {
+  clearTimeout(idleTimer);
+  if (documentWarm) return;
+  idleTimer = setTimeout(() => {
+    if (pending === 0) void warmDocuments();
+  }, DOCUMENT_WARM_IDLE_MS);
+  idleTimer.unref();
 }
 
 async function handle(request: WorkerRequest): Promise<WorkerReply> {
   try {
+    if (request.op === "document") await warmDocuments();
     const result = request.op === "document" ? await analyzeDocumentImage(request.image, request.options) : await analyzeImage(request.image, request.options);
     return { id: request.id, ok: true, result };
   } catch (error) {
@@ -47,7 +73,10 @@ const port = parentPort;
 if (!port) throw new Error("worker.ts must run in a worker thread");
 
 warm().then(
-  (warmUpMs) => port.postMessage({ type: "ready", warmUpMs } satisfies WorkerEvent),
+  (warmUpMs) => {
+    port.postMessage({ type: "ready", warmUpMs } satisfies WorkerEvent);
+    warmDocumentsWhenIdle();
+  },
   (error: unknown) =>
     port.postMessage({
       type: "failed",
@@ -59,8 +88,11 @@ warm().then(
 // One request at a time, in arrival order: the pool may send the next one early.
 let previous: Promise<void> = Promise.resolve();
 port.on("message", (request: WorkerRequest) => {
+  pending++;
+  clearTimeout(idleTimer);
   previous = previous.then(async () => {
     const reply = await handle(request);
     port.postMessage(reply, transferList(reply));
+    if (--pending === 0) warmDocumentsWhenIdle();
   });
 });
