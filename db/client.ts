@@ -9,7 +9,7 @@ import { drizzle as drizzleNodePg } from "drizzle-orm/node-postgres";
 import { Pool } from "pg";
 import { getEnv } from "@/lib/env";
 import * as schema from "./schema";
-import { migrateDatabase } from "./migrate";
+import { migrateDatabase, withSchemaLock } from "./migrate";
 import { prepareVectorIndex } from "./vector";
 import type { SearchIndexKind } from "./vector";
 
@@ -48,8 +48,10 @@ export async function openPostgresDatabase(url: string, max = 10, open: OpenOpti
   // A dropped connection (server restart) must not crash the process; queries in flight fail.
   pool.on("error", (error) => console.error("vigil: PostgreSQL connection error:", error.message));
   const db = drizzleNodePg(pool, options) as unknown as Database;
-  await migrateDatabase(db, "postgres");
-  const searchIndex = await prepareVectorIndex(db, open.searchIndex);
+  const searchIndex = await withSchemaLock(pool, async () => {
+    await migrateDatabase(db, "postgres");
+    return prepareVectorIndex(db, open.searchIndex);
+  });
   return { db, kind: "postgres", searchIndex, close: () => pool.end() };
 }
 

@@ -4,6 +4,7 @@ import { hash, verify } from "@node-rs/argon2";
 import { and, count, eq, gt, isNull, ne, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Database } from "@/db/client";
+import { isUniqueViolation } from "@/db/errors";
 import { sessions, signInFailures, users } from "@/db/schema";
 import { AppError } from "@/lib/errors";
 import { newId } from "@/lib/ids";
@@ -54,13 +55,20 @@ export async function createUser(db: Database, input: { email: string; name?: st
   const email = emailSchema.parse(input.email);
   const password = passwordSchema.parse(input.password);
   const role = roleSchema.parse(input.role);
+  const taken = () => new AppError("EMAIL_TAKEN", `A user with e-mail ${email} already exists.`);
   const [existing] = await db.select({ id: users.id }).from(users).where(eq(users.email, email)).limit(1);
-  if (existing) throw new AppError("EMAIL_TAKEN", `A user with e-mail ${email} already exists.`);
-  const [user] = await db
-    .insert(users)
-    .values({ id: newId("usr"), email, name: input.name?.trim() || email.split("@")[0], role, passwordHash: await hashPassword(password) })
-    .returning();
-  return user;
+  if (existing) throw taken();
+  try {
+    const [user] = await db
+      .insert(users)
+      .values({ id: newId("usr"), email, name: input.name?.trim() || email.split("@")[0], role, passwordHash: await hashPassword(password) })
+      .returning();
+    return user;
+  } catch (error) {
+    // Created by someone else between the check and the insert (two admins, two instances).
+    if (isUniqueViolation(error)) throw taken();
+    throw error;
+  }
 }
 
 export async function getUser(db: Database, id: string): Promise<User | null> {

@@ -1,6 +1,7 @@
 import "server-only";
 import { count } from "drizzle-orm";
 import type { Database } from "@/db/client";
+import { isUniqueViolation } from "@/db/errors";
 import { projects } from "@/db/schema";
 import { createApiKey, createProject } from "@/lib/auth/api-keys";
 import type { Role } from "@/lib/auth/users";
@@ -47,7 +48,14 @@ export async function prepareStorage(db: Database, store: ImageStore, options: {
   const createdUsers = (await countUsers(db)) === 0 ? await createFirstUsers(db, demo) : [];
   const [{ n }] = await db.select({ n: count() }).from(projects);
   if (n > 0) return { recovered, demoKey: null, createdUsers, demoData: null };
-  const project = await createProject(db, { slug: "demo", name: "Demo project" });
+  let project;
+  try {
+    project = await createProject(db, { slug: "demo", name: "Demo project" });
+  } catch (error) {
+    // Another instance starting at the same moment on the same database made it first.
+    if (isUniqueViolation(error)) return { recovered, demoKey: null, createdUsers, demoData: null };
+    throw error;
+  }
   const { secret } = await createApiKey(db, { projectId: project.id, name: "demo key" });
   if (!demo) return { recovered, demoKey: secret, createdUsers, demoData: { skipped: "VIGIL_DEMO_DATA=0" } };
   try {
