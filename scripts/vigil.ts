@@ -17,12 +17,14 @@ import { readFile } from "node:fs/promises";
 import { isAbsolute, join } from "node:path";
 import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
+import { sql } from "drizzle-orm";
 import { isAppError, toErrorBody } from "@/lib/errors";
 import { analyzeFaces, compareFaces, cosineSimilarity } from "@/lib/inference";
 import type { FaceAnalysis } from "@/lib/inference";
 import { analysisToJson } from "@/lib/inference/serialize";
 import type { Database } from "@/db/client";
 import { getDatabase } from "@/db/client";
+import { rowsOf } from "@/db/rows";
 import { createApiKey, createProject, getProjectBySlug, listApiKeys, revokeApiKey } from "@/lib/auth/api-keys";
 import { createUser, emailSchema, generatePassword, listUsers, passwordSchema, roleSchema } from "@/lib/auth/users";
 import { verifyAuditChain } from "@/lib/review/audit";
@@ -44,6 +46,8 @@ const usage = `usage: npm run vigil -- <command>
   key revoke <id|prefix>       revoke a key
   key list --project SLUG      the project's keys: prefix, scopes, last use (never secrets)
   audit verify                 check that no audit event was changed or deleted
+  migrate                      apply pending database migrations and prepare the 1:N search
+                               index, then exit (servers also do this at start, one at a time)
 
   user add --email E --role admin|reviewer [--name N] [--password-stdin]
                                a console user; the password is read from stdin's first line
@@ -305,6 +309,19 @@ async function gallery(action: string | undefined, args: string[], values: { pro
   });
 }
 
+/** The migration step of a deployment, on its own: what every server also does when it starts. */
+async function migrate() {
+  const handle = await getDatabase().catch((error: unknown) => {
+    throw new CliError(error instanceof Error ? error.message : String(error));
+  });
+  try {
+    const [{ n }] = rowsOf<{ n: number }>(await handle.db.execute(sql`select count(*)::int as n from drizzle.__drizzle_migrations`));
+    print({ database: handle.kind, migrationsApplied: n, searchIndex: handle.searchIndex });
+  } finally {
+    await handle.close();
+  }
+}
+
 async function audit(action: string | undefined) {
   if (action !== "verify") throw new CliError(`audit takes verify\n\n${usage}`);
   await withDatabase(async (db) => {
@@ -350,7 +367,7 @@ async function main(argv: string[]): Promise<void> {
   const { positionals, values } = parseCommandLine(argv);
   const [command, ...args] = positionals;
   const need = (n: number) => {
-    if (args.length !== n) throw new CliError(`${command} takes ${n} argument${n > 1 ? "s" : ""}\n\n${usage}`);
+    if (args.length !== n) throw new CliError(`${command} takes ${n} argument${n === 1 ? "" : "s"}\n\n${usage}`);
   };
   switch (command) {
     case "detect":
@@ -369,6 +386,9 @@ async function main(argv: string[]): Promise<void> {
       return key(args[0], args.slice(1), values);
     case "audit":
       return audit(args[0]);
+    case "migrate":
+      need(0);
+      return migrate();
     case "user":
       return user(args[0], args.slice(1), values);
     case "gallery":
