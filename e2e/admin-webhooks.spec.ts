@@ -38,7 +38,7 @@ test.describe("admin webhooks", () => {
     await expect(page.getByRole("alert").filter({ hasText: "https:// or http://" })).toBeVisible();
     const secret = await addEndpoint(page, url);
     const row = page.getByTestId("webhook-endpoint-row").filter({ hasText: url });
-    await expect(row).toContainText("verification.completed, review.decided");
+    await expect(row).toContainText("verification.completed, review.decided, duplicate.decided");
     await expect(row).toContainText(secret.slice(0, 12));
     await expect(row).not.toContainText(secret);
 

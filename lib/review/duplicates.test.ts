@@ -1,13 +1,15 @@
+import { randomBytes } from "node:crypto";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DatabaseHandle } from "@/db/client";
 import { openMemoryDatabase } from "@/db/client";
-import { auditEvents, duplicateCandidates, personFaces, persons, reviewCases, verifications } from "@/db/schema";
+import { auditEvents, duplicateCandidates, personFaces, persons, reviewCases, verifications, webhookDeliveries } from "@/db/schema";
 import { createProject } from "@/lib/auth/api-keys";
 import type { ConsoleUser } from "@/lib/auth/users";
 import { toConsoleUser } from "@/lib/auth/users";
 import { newId } from "@/lib/ids";
 import { errorCodeOf } from "@/lib/testing/errors";
+import { createEndpoint } from "@/lib/webhooks/endpoints";
 import { verifyAuditChain } from "./audit";
 import { getRecordDetail } from "./case-detail";
 import { decideDuplicateCandidate } from "./duplicates";
@@ -102,7 +104,7 @@ describe("duplicate verdicts on a review case (PGlite)", () => {
 
     const [c] = await handle.db.select().from(reviewCases).where(eq(reviewCases.id, caseId));
     expect(c.status).toBe("claimed");
-    const events = await handle.db.select().from(auditEvents).where(eq(auditEvents.verificationId, verificationId));
+    const events = await handle.db.select().from(auditEvents).where(eq(auditEvents.verificationId, verificationId)).orderBy(auditEvents.seq);
     expect(events.filter((e) => e.action === "duplicate.verdict").map((e) => (e.after as { verdict: string }).verdict)).toEqual(["same", "different"]);
     expect((await verifyAuditChain(handle.db)).brokenAt).toBeNull();
 
@@ -111,6 +113,24 @@ describe("duplicate verdicts on a review case (PGlite)", () => {
 
     await decideCase(handle.db, { caseId, decision: "approve", user });
     expect(await errorCodeOf(() => decideDuplicateCandidate(handle.db, { caseId, candidateId: candidateIds[0], verdict: "different", user }))).toBe("CASE_ALREADY_DECIDED");
+  });
+
+  it("each verdict queues a duplicate.decided webhook, in the verdict's transaction, naming the enrolled customer", async () => {
+    const { endpoint } = await createEndpoint(handle.db, randomBytes(32), { projectId, url: "https://hooks.example.test/dups", events: ["duplicate.decided"], actor: "system" });
+    const { caseId, verificationId, candidateIds, personIds } = await seedDuplicateCase();
+    const user = reviewer(4);
+    await claimCase(handle.db, { user, caseId, leaseSeconds: LEASE });
+    await decideDuplicateCandidate(handle.db, { caseId, candidateId: candidateIds[0], verdict: "same", user });
+    // A refused verdict (already decided) queues nothing.
+    await errorCodeOf(() => decideDuplicateCandidate(handle.db, { caseId, candidateId: candidateIds[0], verdict: "different", user }));
+
+    const queued = await handle.db.select().from(webhookDeliveries).where(eq(webhookDeliveries.endpointId, endpoint.id));
+    expect(queued).toHaveLength(1);
+    expect(queued[0].type).toBe("duplicate.decided");
+    expect(queued[0].payload).toMatchObject({
+      type: "duplicate.decided",
+      data: { candidateId: candidateIds[0], verificationId, caseId, projectId, personId: personIds[0], externalRef: `cust-${personIds[0]}`, verdict: "same", decidedBy: "usr_d4" },
+    });
   });
 
   it("a candidate of another verification is not found through this case", async () => {

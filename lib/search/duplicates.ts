@@ -8,6 +8,7 @@ import { modelInfo } from "@/lib/inference";
 import { appendAudit } from "@/lib/review/audit";
 import { roundTo } from "@/lib/round";
 import type { PolicyBands } from "@/lib/verification/policy";
+import { duplicateDecidedEvent, enqueueEvent } from "@/lib/webhooks";
 import { searchGallery } from "./search";
 
 /**
@@ -115,6 +116,7 @@ export async function recordDuplicateVerdict(db: Database | Transaction, input: 
       verificationId: row.verificationId,
       after: { candidateId: row.id, personId: row.personId, similarity: row.similarity, verdict: input.verdict },
     });
+    await enqueueEvent(tx, await duplicateDecidedEvent(tx, row.id));
     return updated;
   });
 }

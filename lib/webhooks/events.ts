@@ -1,12 +1,12 @@
 import "server-only";
 import { eq } from "drizzle-orm";
 import type { Database, Transaction } from "@/db/client";
-import { reviewCases, verifications } from "@/db/schema";
+import { duplicateCandidates, persons, reviewCases, verifications } from "@/db/schema";
 import type { Band } from "@/lib/verification/policy";
 import type { CheckResult, VerificationStatus, VerificationType } from "@/lib/verification/service";
 
 /** Event types an endpoint can subscribe to. `ping` is sent only by "Send test event". */
-export const WEBHOOK_EVENT_TYPES = ["verification.completed", "review.decided"] as const;
+export const WEBHOOK_EVENT_TYPES = ["verification.completed", "review.decided", "duplicate.decided"] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 
 /** An event as the code that causes it hands it to the outbox. */
@@ -97,6 +97,39 @@ export async function reviewDecidedEvent(tx: Database | Transaction, caseId: str
       decidedBy: userIdOf(c.decidedBy),
       confirmedBy: userIdOf(c.confirmedBy),
       decidedAt: c.decidedAt?.toISOString() ?? null,
+    },
+  };
+}
+
+/**
+ * `duplicate.decided`: a reviewer said whether a possible duplicate found at onboarding is
+ * the same person as an enrolled one. Read back inside the verdict's transaction. The
+ * person's `externalRef` lets a receiver find the existing customer in its own records.
+ */
+export async function duplicateDecidedEvent(tx: Database | Transaction, candidateId: string): Promise<WebhookEvent<"duplicate.decided">> {
+  const [row] = await tx
+    .select({ d: duplicateCandidates, externalRef: persons.externalRef, caseId: reviewCases.id })
+    .from(duplicateCandidates)
+    .leftJoin(persons, eq(persons.id, duplicateCandidates.personId))
+    .leftJoin(reviewCases, eq(reviewCases.verificationId, duplicateCandidates.verificationId))
+    .where(eq(duplicateCandidates.id, candidateId))
+    .limit(1);
+  if (!row) throw new Error(`duplicate candidate ${candidateId} not found for its duplicate.decided event`);
+  const d = row.d;
+  return {
+    projectId: d.projectId,
+    type: "duplicate.decided",
+    data: {
+      candidateId: d.id,
+      verificationId: d.verificationId,
+      caseId: row.caseId,
+      projectId: d.projectId,
+      personId: d.personId,
+      externalRef: row.externalRef,
+      similarity: d.similarity,
+      verdict: d.verdict,
+      decidedBy: userIdOf(d.decidedBy),
+      decidedAt: d.decidedAt?.toISOString() ?? null,
     },
   };
 }
