@@ -59,7 +59,7 @@ describe("console users and sessions", () => {
     await handle.db.update(users).set({ disabledAt: new Date() }).where(eq(users.id, user.id));
     expect(await getSessionUser(handle.db, other)).toBeNull();
 
-    const actions = (await handle.db.select({ action: auditEvents.action }).from(auditEvents).where(eq(auditEvents.actor, `user:${user.id}`))).map((e) => e.action);
+    const actions = (await handle.db.select({ action: auditEvents.action }).from(auditEvents).where(eq(auditEvents.actor, `user:${user.id}`)).orderBy(auditEvents.seq)).map((e) => e.action);
     expect(actions).toEqual(["user.signed_in", "user.signed_in", "user.signed_out", "user.signed_in"]);
   });
 });

@@ -192,7 +192,7 @@ describe("review workflow (PGlite)", () => {
     expect(confirmed).toMatchObject({ outcome: "decided", verificationStatus: "approved" });
     const [c] = await db.select().from(reviewCases).where(eq(reviewCases.id, caseId));
     expect(c).toMatchObject({ status: "decided", decidedBy: alice.actor, confirmedBy: bob.actor, decision: "approve" });
-    const actions = (await db.select({ action: auditEvents.action }).from(auditEvents).where(eq(auditEvents.caseId, caseId))).map((e) => e.action);
+    const actions = (await db.select({ action: auditEvents.action }).from(auditEvents).where(eq(auditEvents.caseId, caseId)).orderBy(auditEvents.seq)).map((e) => e.action);
     expect(actions).toEqual(["case.reopened", "case.claimed", "case.approval_proposed", "case.claimed", "case.approval_confirmed"]);
   });
 

@@ -110,7 +110,7 @@ describe.each(backends)("storage on $name", ({ open, skip }) => {
       expect(sealed.subarray(0, 3).equals(Buffer.from([0xff, 0xd8, 0xff]))).toBe(false);
       expect(sealed.includes(faceA.subarray(200, 264))).toBe(false);
     }
-    const events = await handle.db.select().from(auditEvents).where(eq(auditEvents.verificationId, record.id));
+    const events = await handle.db.select().from(auditEvents).where(eq(auditEvents.verificationId, record.id)).orderBy(auditEvents.seq);
     expect(events.map((e) => e.action)).toEqual(["verification.created"]);
   });
 
