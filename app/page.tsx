@@ -9,7 +9,7 @@ export default async function HomePage() {
       <h1>Vigil</h1>
       <p className="lead">Face match, 1:N search, selfie and document liveness, on this server&apos;s CPU.</p>
       <p>
-        <a href="/queue">Open the review console</a> · <a href="/verify">Verify photos by hand</a>
+        <a href="/queue">Open the review console</a> · <a href="/verify">Verify photos by hand</a> · <a href="/docs/api">API reference</a>
       </p>
       <table>
         <thead>

@@ -62,6 +62,9 @@ export const errorCodes = { ...apiErrorCodes, ...consoleErrorCodes };
 export type ApiErrorCode = keyof typeof apiErrorCodes;
 export type ErrorCode = ApiErrorCode | keyof typeof consoleErrorCodes;
 
+/** Every code an API request can be answered with, in declaration order (the OpenAPI description lists them). */
+export const API_ERROR_CODES = Object.keys(apiErrorCodes) as [ApiErrorCode, ...ApiErrorCode[]];
+
 /** The code to map onto an API's error shape; console-only codes never reach an API route. */
 export function apiCodeOf(error: AppError): ApiErrorCode {
   return error.code in apiErrorCodes ? (error.code as ApiErrorCode) : "INTERNAL";

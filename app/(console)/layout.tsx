@@ -22,6 +22,7 @@ export default async function ConsoleLayout({ children }: { children: ReactNode 
             <Link href="/records">Records</Link>
             <Link href="/verify">Verify</Link>
             <Link href="/gallery">Gallery</Link>
+            <Link href="/docs/api">API</Link>
             {user.role === "admin" ? <Link href="/admin/users">Admin</Link> : null}
           </nav>
         ) : null}

@@ -246,6 +246,8 @@ const ROUTES: RouteRow[] = [
   },
   { route: "GET /api/console/queue", scope: null, probe: () => ({ path: "/api/console/queue" }), expected: { ...everyone(401), reviewer: 200, admin: 200 }, entitled: ["reviewer", "admin"] },
   { route: "GET /api/health", scope: null, probe: () => ({ path: "/api/health" }), expected: everyone(200) },
+  // The API's description: public, it holds no data.
+  { route: "GET /api/openapi.json", scope: null, probe: () => ({ path: "/api/openapi.json" }), expected: everyone(200) },
   // Only VIGIL_METRICS_TOKEN opens metrics (checked below): neither keys nor sessions do.
   { route: "GET /api/metrics", scope: null, probe: () => ({ path: "/api/metrics" }), expected: everyone(401) },
 
@@ -769,8 +771,8 @@ describe("server actions", () => {
 });
 
 describe("console pages", () => {
-  /** Pages outside the console, open to anyone. */
-  const PUBLIC_PAGES = ["app/login/page.tsx", "app/page.tsx"];
+  /** Pages open to anyone: outside the console, and the API reference (it describes endpoints, holds no data). */
+  const PUBLIC_PAGES = ["app/login/page.tsx", "app/page.tsx", "app/(console)/docs/api/page.tsx"];
 
   it("every page guards itself with requirePageUser, admin pages with the admin role", () => {
     const pages = filesUnder("app", (name) => /(^|\/)page\.tsx$/.test(name));

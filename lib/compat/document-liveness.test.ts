@@ -2,7 +2,8 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { POST } from "@/app/api/v1/document/liveness/route";
+import { described } from "@/lib/testing/contract";
+import { POST as route } from "@/app/api/v1/document/liveness/route";
 import { POST as createVerification } from "@/app/api/v1/verifications/route";
 import { createApiKey } from "@/lib/auth/api-keys";
 import { analyzeFaces } from "@/lib/inference";
@@ -11,6 +12,9 @@ import { generateSpecimens } from "@/lib/specimens";
 import type { ApiTestContext } from "@/lib/testing/api";
 import { countRecords, setupApiTest } from "@/lib/testing/api";
 import { getVerification } from "@/lib/verification/service";
+
+/** The route, its every answer checked against the OpenAPI registry (lib/testing/contract.ts). */
+const POST = described(route);
 
 let ctx: ApiTestContext;
 let specimenDir: string;

@@ -1,6 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { GET as getReport } from "@/app/api/v1/verifications/[id]/face-report/route";
-import { POST as createNative } from "@/app/api/v1/verifications/route";
 import { POST as sfxVerify } from "@/app/sfx-verify/v3/id-service/route";
 import { POST as kairosVerify } from "@/app/v0.1/biometric-verification/route";
 import { POST as verifikCompare } from "@/app/v2/face-recognition/compare-with-liveness/route";
@@ -9,7 +7,7 @@ import { cropAround, samplePhoto } from "@/lib/inference/testing/photos";
 import { getStorageKey } from "@/lib/storage/keys";
 import { urlSigningKey, verifyImageGrant } from "@/lib/storage/signed-urls";
 import type { ApiTestContext } from "@/lib/testing/api";
-import { params, setupApiTest } from "@/lib/testing/api";
+import { apiClient, refusalOf, setupApiTest } from "@/lib/testing/api";
 import type { VerificationRecord } from "@/lib/verification/service";
 import { getVerification } from "@/lib/verification/service";
 import { PASSIVE_LIVENESS } from "./sfx";
@@ -30,30 +28,21 @@ async function faceCrop(sample: string, index: number): Promise<Buffer> {
 
 const b64 = (b: Buffer) => b.toString("base64");
 
+/** A native verification through the typed client (answers checked against the OpenAPI schemas). */
 async function native(selfie: Buffer, reference: Buffer): Promise<string> {
-  const res = await createNative(
-    new Request("http://vigil.test/api/v1/verifications", {
-      method: "POST",
-      headers: { authorization: `Bearer ${ctx.secret}`, "content-type": "application/json" },
-      body: JSON.stringify({ selfie: b64(selfie), reference: b64(reference) }),
-    }),
-    undefined,
-  );
-  expect(res.status).toBe(201);
-  return (await res.json()).id;
+  const { verification, replayed } = await apiClient(ctx.secret).createVerification({ selfie: b64(selfie), reference: b64(reference) });
+  expect(replayed).toBe(false);
+  return verification.id;
 }
 
+/** The report through the typed client: 200 with a body that matches the FaceReport schema. */
 async function report(id: string, secret: string | null = ctx.secret) {
-  const res = await getReport(
-    new Request(`http://vigil.test/api/v1/verifications/${id}/face-report`, { headers: secret ? { authorization: `Bearer ${secret}` } : {} }),
-    params({ id }),
-  );
-  return { status: res.status, body: await res.json() };
+  return { status: 200, body: await apiClient(secret).getFaceReport(id) };
 }
 
 /** Checks that `url` is a signed, unexpired link to `imageId`, made for the caller's key. */
-function expectSignedUrl(url: string, imageId: string) {
-  const parsed = new URL(url);
+function expectSignedUrl(url: string | null, imageId: string) {
+  const parsed = new URL(url!);
   expect(parsed.origin).toBe("http://vigil.test");
   expect(parsed.pathname).toBe(`/api/v1/images/${imageId}`);
   const check = verifyImageGrant(urlSigningKey(getStorageKey()), imageId, parsed.searchParams);
@@ -151,8 +140,8 @@ describe("GET /api/v1/verifications/:id/face-report", () => {
 
   it("answers 404 for an unknown id or another project's record, and 401 without a key", async () => {
     const id = await native(face.a1, face.a2);
-    expect(await report("ver_00000000000000000000000000")).toMatchObject({ status: 404, body: { error: { code: "NOT_FOUND" } } });
-    expect(await report(id, ctx.otherSecret)).toMatchObject({ status: 404, body: { error: { code: "NOT_FOUND" } } });
-    expect(await report(id, null)).toMatchObject({ status: 401, body: { error: { code: "UNAUTHORIZED" } } });
+    expect(await refusalOf(report("ver_00000000000000000000000000"))).toMatchObject({ status: 404, code: "NOT_FOUND" });
+    expect(await refusalOf(report(id, ctx.otherSecret))).toMatchObject({ status: 404, code: "NOT_FOUND" });
+    expect(await refusalOf(report(id, null))).toMatchObject({ status: 401, code: "UNAUTHORIZED" });
   });
 });

@@ -1,6 +1,7 @@
 import "server-only";
 import type { Database } from "@/db/client";
 import { AppError } from "@/lib/errors";
+import type { FaceReportView } from "@/lib/openapi/responses";
 import { imageUrlPath } from "@/lib/storage";
 import type { Band } from "@/lib/verification/policy";
 import { absoluteUrl } from "@/lib/verification/present";
@@ -17,18 +18,8 @@ import type { CheckResult, StoredImage, VerificationRecord, VerificationStatus }
 
 export type ReportStatus = "Approved" | "Rejected" | "In Review" | "Not Finished";
 
-export interface FaceReport {
-  face: {
-    status: ReportStatus;
-    face_match_status: ReportStatus;
-    liveness_status: ReportStatus;
-    face_match_similarity: number | null;
-    liveness_confidence: number | null;
-    source_image: string | null;
-    target_image: string | null;
-    video_url: null;
-  };
-}
+/** The report's shape is the native API's response schema (lib/openapi/responses.ts). */
+export type FaceReport = FaceReportView;
 
 const recordStatuses: Record<VerificationStatus, ReportStatus> = {
   approved: "Approved",

@@ -1,6 +1,7 @@
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { POST } from "@/app/v0.1/biometric-verification/route";
+import { described } from "@/lib/testing/contract";
+import { POST as route } from "@/app/v0.1/biometric-verification/route";
 import { thresholdPolicies } from "@/db/schema";
 import { createApiKey, createProject } from "@/lib/auth/api-keys";
 import { resetEnv } from "@/lib/env";
@@ -11,6 +12,9 @@ import type { ApiTestContext } from "@/lib/testing/api";
 import { countRecords, setupApiTest, makeBadInputs } from "@/lib/testing/api";
 import { DEFAULT_BANDS } from "@/lib/verification/policy";
 import { getVerification } from "@/lib/verification/service";
+
+/** The route, its every answer checked against the OpenAPI registry (lib/testing/contract.ts). */
+const POST = described(route);
 
 let ctx: ApiTestContext;
 /**

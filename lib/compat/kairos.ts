@@ -1,4 +1,5 @@
 import "server-only";
+import type { KairosResponse } from "@/lib/openapi/vendor";
 import type { Database } from "@/db/client";
 import { callerFields } from "@/lib/auth/api-keys";
 import type { Caller } from "@/lib/auth/api-keys";
@@ -122,7 +123,7 @@ function decisionDetails(checks: CheckResult[], bands: PolicyBands) {
 }
 
 /** A verification in Kairos' response shape; `bands` are those of the record's policy version. */
-export function presentBiometricVerification(record: VerificationRecord, bands: PolicyBands, times: { requestId: string; requestedAt: Date; processedAt: Date }) {
+export function presentBiometricVerification(record: VerificationRecord, bands: PolicyBands, times: { requestId: string; requestedAt: Date; processedAt: Date }): KairosResponse {
   const match = record.checks.find((c) => c.check === "face_match");
   const liveness = record.checks.find((c) => c.check === "selfie_liveness");
   const selfie = record.images.find((i) => i.role === "selfie");

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { POST } from "@/app/sfx-verify/v3/id-service/route";
+import { described } from "@/lib/testing/contract";
+import { POST as route } from "@/app/sfx-verify/v3/id-service/route";
 import { thresholdPolicies } from "@/db/schema";
 import { createApiKey, createProject } from "@/lib/auth/api-keys";
 import { newId } from "@/lib/ids";
@@ -10,6 +11,9 @@ import { countRecords, setupApiTest, makeBadInputs } from "@/lib/testing/api";
 import { DEFAULT_BANDS } from "@/lib/verification/policy";
 import { getVerification } from "@/lib/verification/service";
 import { PASSIVE_LIVENESS } from "./sfx";
+
+/** The route, its every answer checked against the OpenAPI registry (lib/testing/contract.ts). */
+const POST = described(route);
 
 let ctx: ApiTestContext;
 /** Selfie crops the liveness model scores high (live, ~0.999), low (spoof, ~0.22) and in between (middling, ~0.69). */

@@ -1,4 +1,5 @@
 import "server-only";
+import type { SfxResponse } from "@/lib/openapi/vendor";
 import { randomInt } from "node:crypto";
 import type { Database } from "@/db/client";
 import { callerFields } from "@/lib/auth/api-keys";
@@ -110,7 +111,7 @@ const verificationStatuses: Record<VerificationStatus, "VERIFIED" | "NOT VERIFIE
 
 
 /** A verification in the vendor's response shape. */
-export function presentPassiveLiveness(record: VerificationRecord, transactionReference: string) {
+export function presentPassiveLiveness(record: VerificationRecord, transactionReference: string): SfxResponse {
   const liveness = record.checks.find((c) => c.check === "selfie_liveness");
   const score = Math.min(1, Math.max(0, liveness?.score ?? 0));
   const liveScore = roundTo(score * 100, 3);

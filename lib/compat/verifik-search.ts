@@ -1,4 +1,5 @@
 import "server-only";
+import type { VerifikCollectionView, VerifikMatchView, VerifikPersonView } from "@/lib/openapi/vendor";
 import { and, count, desc, eq, inArray } from "drizzle-orm";
 import type { SQL } from "drizzle-orm";
 import type { Database } from "@/db/client";
@@ -116,7 +117,7 @@ function signature(now = new Date()) {
 // ---------------------------------------------------------------- presentation
 
 /** The collection object; `project` and `client` are both the Vigil project id. */
-export function presentVerifikCollection(collection: Collection, options: { deleted?: boolean } = {}) {
+export function presentVerifikCollection(collection: Collection, options: { deleted?: boolean } = {}): VerifikCollectionView {
   return {
     _id: collection.id,
     code: collection.code,
@@ -136,7 +137,7 @@ function thumbnails(person: Person, actor: string, origin: string) {
 }
 
 /** The person object; `thumbnails[].thumbnail` is a signed URL (see the module comment). */
-export function presentVerifikPerson(person: Person, actor: string, origin: string, options: { deleted?: boolean } = {}) {
+export function presentVerifikPerson(person: Person, actor: string, origin: string, options: { deleted?: boolean } = {}): VerifikPersonView {
   return {
     _id: person.id,
     name: person.name,
@@ -155,7 +156,7 @@ export function presentVerifikPerson(person: Person, actor: string, origin: stri
 }
 
 /** A search result: the person with the score on Verifik's scale. */
-function presentMatch(person: Person, similarity: number, bands: PolicyBands, actor: string, origin: string) {
+function presentMatch(person: Person, similarity: number, bands: PolicyBands, actor: string, origin: string): VerifikMatchView {
   return {
     id: person.id,
     name: person.name,

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { POST } from "@/app/v2/face-recognition/compare-with-liveness/route";
+import { described } from "@/lib/testing/contract";
+import { POST as route } from "@/app/v2/face-recognition/compare-with-liveness/route";
 import { analyzeFaces } from "@/lib/inference";
 import { cropAround, samplePhoto } from "@/lib/inference/testing/photos";
 import type { ApiTestContext } from "@/lib/testing/api";
@@ -7,6 +8,9 @@ import { countRecords, setupApiTest, makeBadInputs } from "@/lib/testing/api";
 import { getVerification } from "@/lib/verification/service";
 import { DEFAULT_BANDS } from "@/lib/verification/policy";
 import { formatSignatureDate, fromVerifikScore, toVerifikScore } from "./verifik";
+
+/** The route, its every answer checked against the OpenAPI registry (lib/testing/contract.ts). */
+const POST = described(route);
 
 let ctx: ApiTestContext;
 /** Crops of one face each: a1/a2 the same person in two photos (similarity ~0.70), b1/b2 two different people (~0.39). */

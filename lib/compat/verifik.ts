@@ -1,4 +1,5 @@
 import "server-only";
+import type { VerifikCompareResponse } from "@/lib/openapi/vendor";
 import type { Database } from "@/db/client";
 import { callerFields } from "@/lib/auth/api-keys";
 import type { Caller } from "@/lib/auth/api-keys";
@@ -189,11 +190,11 @@ export function formatSignatureDate(date: Date): string {
  * the verification id (one Vigil record stands behind both sections). `liveness` is present
  * only when liveness ran.
  */
-export function presentCompareWithLiveness(record: VerificationRecord, options: { os: OperatingSystem; searchMode: SearchMode; livenessMinScore: number; bands: PolicyBands }) {
+export function presentCompareWithLiveness(record: VerificationRecord, options: { os: OperatingSystem; searchMode: SearchMode; livenessMinScore: number; bands: PolicyBands }): VerifikCompareResponse {
   const match = record.checks.find((c) => c.check === "face_match");
   const liveness = record.checks.find((c) => c.check === "selfie_liveness");
   const at = record.createdAt.toISOString();
-  const comparison = {
+  const comparison: VerifikCompareResponse["data"]["comparison"] = {
     client: record.projectId,
     type: "compareLive",
     search_mode: options.searchMode,
@@ -208,7 +209,7 @@ export function presentCompareWithLiveness(record: VerificationRecord, options: 
     __v: 0,
   };
   const livenessScore = liveness?.status === "done" && liveness.score !== null ? roundTo(clamp01(liveness.score), 4) : null;
-  const data =
+  const data: VerifikCompareResponse["data"] =
     livenessScore === null
       ? { comparison }
       : {

@@ -5,7 +5,7 @@ import { MAX_SEARCH_RESULTS } from "./search";
 
 /** Request bodies and queries of the native gallery and search routes. */
 
-const image = z.string().min(1, "must not be empty");
+const image = z.string().min(1, "must not be empty").describe("A JPEG, PNG or WebP image as base64 or a data: URL.");
 const images = z.array(image).min(1, "at least one image is required").max(MAX_IMAGES_PER_REQUEST, `at most ${MAX_IMAGES_PER_REQUEST} images per request`);
 const collectionRefs = z.array(z.string().min(1).max(200)).max(100);
 const text = (max: number) => z.string().trim().max(max);

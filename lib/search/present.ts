@@ -1,6 +1,7 @@
 import "server-only";
 import { faceToJson } from "@/lib/inference/serialize";
 import { imageUrlPath } from "@/lib/storage";
+import type { CollectionView, PersonView, SearchCandidateView, SearchResponse } from "@/lib/openapi/responses";
 import { absoluteUrl } from "@/lib/verification/present";
 import type { Collection, CollectionWithCount } from "./collections";
 import type { Person } from "./persons";
@@ -17,7 +18,7 @@ export function faceImageUrl(faceId: string, hasImage: boolean, actor: string, o
   return hasImage ? absoluteUrl(imageUrlPath(faceId, actor), origin) : null;
 }
 
-export function presentCollection(collection: Collection | CollectionWithCount) {
+export function presentCollection(collection: Collection | CollectionWithCount): CollectionView {
   return {
     id: collection.id,
     object: "collection",
@@ -30,7 +31,7 @@ export function presentCollection(collection: Collection | CollectionWithCount) 
   };
 }
 
-export function presentPerson(person: Person, actor: string, origin: string) {
+export function presentPerson(person: Person, actor: string, origin: string): PersonView {
   return {
     id: person.id,
     object: "person",
@@ -51,7 +52,7 @@ export function presentPerson(person: Person, actor: string, origin: string) {
   };
 }
 
-function presentCandidate(candidate: Candidate, actor: string, origin: string) {
+function presentCandidate(candidate: Candidate, actor: string, origin: string): SearchCandidateView {
   const { person } = candidate;
   return {
     person: { id: person.id, name: person.name, externalRef: person.externalRef, collections: person.collections },
@@ -62,7 +63,7 @@ function presentCandidate(candidate: Candidate, actor: string, origin: string) {
   };
 }
 
-export function presentSearch(result: ImageSearchResult, mode: "FAST" | "ACCURATE", actor: string, origin: string) {
+export function presentSearch(result: ImageSearchResult, mode: "FAST" | "ACCURATE", actor: string, origin: string): SearchResponse {
   const subject = result.probe.subject;
   return {
     candidates: result.candidates.map((c) => presentCandidate(c, actor, origin)),

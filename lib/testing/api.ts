@@ -1,10 +1,13 @@
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, sep } from "node:path";
+import { fileURLToPath } from "node:url";
 import type { DatabaseHandle } from "@/db/client";
 import { installDatabase, openMemoryDatabase } from "@/db/client";
 import { createApiKey, createProject } from "@/lib/auth/api-keys";
+import { createVigilClient } from "@/lib/client";
+import type { Transport, VigilClient } from "@/lib/client";
 import type { Project } from "@/lib/auth/api-keys";
 import { resetEnv } from "@/lib/env";
 import { installImageStore } from "@/lib/storage";
@@ -124,4 +127,87 @@ export async function readJson(response: Promise<Response> | Response): Promise<
   const res = await response;
   const text = await res.text();
   return { status: res.status, body: text ? JSON.parse(text) : null };
+}
+
+const appDir = fileURLToPath(new URL("../../app/", import.meta.url));
+
+interface RouteEntry {
+  file: string;
+  pattern: RegExp;
+  names: string[];
+}
+
+let routeTable: RouteEntry[] | null = null;
+
+/** Every route file under app/ as a URL pattern: `[id]` one segment, `[...rest]` the rest; route groups dropped. */
+function routes(): RouteEntry[] {
+  routeTable ??= (readdirSync(appDir, { recursive: true }) as string[])
+    .map((f) => f.split(sep).join("/"))
+    .filter((f) => /(^|\/)route\.ts$/.test(f))
+    .map((file) => {
+      const names: string[] = [];
+      const parts = file
+        .replace(/\/?route\.ts$/, "")
+        .split("/")
+        .filter((p) => p && !/^\(.*\)$/.test(p))
+        .map((p) => {
+          const catchAll = /^\[\.\.\.(\w+)\]$/.exec(p);
+          const one = /^\[(\w+)\]$/.exec(p);
+          if (catchAll) names.push(catchAll[1]);
+          if (one) names.push(one[1]);
+          return catchAll ? "(.+)" : one ? "([^/]+)" : p.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+        });
+      return { file, names, pattern: new RegExp(`^/${parts.join("/")}/?$`) };
+    })
+    // Static segments before dynamic ones: /persons/search-live-face before /persons/[id].
+    .sort((a, b) => a.names.length - b.names.length);
+  return routeTable;
+}
+
+/**
+ * A fetch-like transport that hands each Request to the route handler of its path, in this
+ * process (the services `setupApiTest` installed), as Next.js would: the exported method with
+ * `{ params }`. Unknown paths answer 404, unexported methods 405.
+ */
+export const inProcessFetch: Transport = async (request) => {
+  const { pathname } = new URL(request.url);
+  for (const route of routes()) {
+    const match = route.pattern.exec(pathname);
+    if (!match) continue;
+    const mod = (await import(/* @vite-ignore */ join(appDir, route.file))) as Record<string, unknown>;
+    const handler = mod[request.method] as ((request: Request, context: { params: Promise<Record<string, string>> }) => Promise<Response>) | undefined;
+    if (typeof handler !== "function") return new Response(null, { status: 405 });
+    const values = Object.fromEntries(route.names.map((name, i) => [name, decodeURIComponent(match[i + 1])]));
+    return handler(request, { params: Promise.resolve(values) });
+  }
+  return new Response(null, { status: 404 });
+};
+
+/**
+ * `inProcessFetch`, with every answer checked against the registry's description of its
+ * operation (lib/testing/contract.ts): a documented status, its schema, a listed error code.
+ */
+export const describedFetch: Transport = async (request) => {
+  const { checkDescribed } = await import("./contract");
+  return checkDescribed(request.method, request.url, await inProcessFetch(request));
+};
+
+/**
+ * The typed client (lib/client) over the in-process routes, checking every answer against the
+ * OpenAPI description twice: the client's response schemas, and the registry's statuses and
+ * error codes. The API tests are contract tests of the description too.
+ */
+export function apiClient(secret: string | null): VigilClient {
+  return createVigilClient({ baseUrl: "http://vigil.test", apiKey: secret, fetch: describedFetch, validateResponses: true });
+}
+
+/** How a client call was refused: status, stable code and details (throws if it was not refused with a VigilApiError). */
+export async function refusalOf(call: Promise<unknown>): Promise<{ status: number; code: string; details: Record<string, unknown> | undefined }> {
+  const { VigilApiError } = await import("@/lib/client");
+  const error = await call.then(
+    () => new Error("expected the call to be refused, and it succeeded"),
+    (e: unknown) => e,
+  );
+  if (!(error instanceof VigilApiError)) throw error;
+  return { status: error.status, code: error.code, details: error.details };
 }

@@ -1,13 +1,13 @@
 import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { POST as createNative } from "@/app/api/v1/verifications/route";
+import { VigilApiError } from "@/lib/client";
 import { auditEvents, reviewCases } from "@/db/schema";
 import type { ConsoleUser } from "@/lib/auth/users";
 import { isAppError } from "@/lib/errors";
 import { analyzeFaces } from "@/lib/inference";
 import { cropAround, samplePhoto } from "@/lib/inference/testing/photos";
 import type { ApiTestContext, BadInputs } from "@/lib/testing/api";
-import { countRecords, makeBadInputs, setupApiTest } from "@/lib/testing/api";
+import { apiClient, countRecords, makeBadInputs, setupApiTest } from "@/lib/testing/api";
 import { errorCodeOf } from "@/lib/testing/errors";
 import { listVerifyProjects, runManualVerification } from "./manual";
 
@@ -18,19 +18,17 @@ let bad: BadInputs;
 let selfie: Buffer;
 let reference: Buffer;
 
-/** The native API's `{ code, message }` for a multipart face match with liveness on these files. */
+/** The native API's `{ code, message }` for a multipart face match with liveness on these files (through the typed client). */
 async function nativeError(files: { selfie: Buffer; reference?: Buffer }): Promise<{ code: string; message: string }> {
-  const form = new FormData();
-  form.append("type", "face_match_liveness");
-  form.append("selfie", new Blob([new Uint8Array(files.selfie)]), "selfie.jpg");
-  if (files.reference) form.append("reference", new Blob([new Uint8Array(files.reference)]), "reference.jpg");
-  const res = await createNative(
-    new Request("http://vigil.test/api/v1/verifications", { method: "POST", headers: { authorization: `Bearer ${ctx.secret}` }, body: form }),
-    undefined,
-  );
-  expect(res.status).toBeGreaterThanOrEqual(400);
-  const { code, message } = (await res.json()).error;
-  return { code, message };
+  const error = await apiClient(ctx.secret)
+    .createVerification({ type: "face_match_liveness", selfie: new Uint8Array(files.selfie), ...(files.reference ? { reference: new Uint8Array(files.reference) } : {}) })
+    .then(
+      () => null,
+      (e: unknown) => e,
+    );
+  if (!(error instanceof VigilApiError)) throw new Error(`expected a refusal, got ${String(error)}`);
+  expect(error.status).toBeGreaterThanOrEqual(400);
+  return { code: error.code, message: error.message };
 }
 
 /** The AppError `{ code, message }` a console verification with these files fails with. */

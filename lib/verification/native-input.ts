@@ -7,7 +7,7 @@ import { parseInput } from "@/lib/http/native";
 import type { ImageInput } from "@/lib/inference";
 import type { VerificationType } from "./service";
 
-const image = z.string().min(1, "must not be empty");
+const image = z.string().min(1, "must not be empty").describe("A JPEG, PNG or WebP image as base64 or a data: URL.");
 
 export const createVerificationSchema = z.object({
   type: z.enum(["face_match", "selfie_liveness", "face_match_liveness", "document_liveness", "document_selfie"]).optional(),
@@ -18,6 +18,15 @@ export const createVerificationSchema = z.object({
   document: image.optional(),
   documentBack: image.optional(),
   externalRef: z.string().max(200).optional(),
+});
+
+/** The query of `GET /api/v1/verifications`. */
+export const verificationListQuerySchema = z.object({
+  status: z.enum(["approved", "rejected", "in_review", "not_finished", "resubmission_requested"]).optional(),
+  type: z.enum(["face_match", "selfie_liveness", "face_match_liveness", "document_liveness", "document_selfie"]).optional(),
+  source: z.enum(["native", "verifik", "kairos", "sfx", "docliveness", "console"]).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  cursor: z.string().regex(/^ver_[0-9a-z]{26}$/).optional(),
 });
 
 export type NativeVerificationRequest =

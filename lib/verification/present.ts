@@ -1,5 +1,6 @@
 import "server-only";
 import { imageUrlPath } from "@/lib/storage";
+import type { Verification } from "@/lib/openapi/responses";
 import type { VerificationRecord } from "./service";
 
 /** Absolute URL for a path, on VIGIL_PUBLIC_URL or the request's own origin. */
@@ -8,7 +9,7 @@ export function absoluteUrl(path: string, origin: string): string {
 }
 
 /** The native API's view of a verification: results and signed, expiring image URLs. */
-export function presentVerification(record: VerificationRecord, actor: string, origin: string) {
+export function presentVerification(record: VerificationRecord, actor: string, origin: string): Verification {
   return {
     id: record.id,
     object: "verification",

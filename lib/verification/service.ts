@@ -6,7 +6,7 @@ import { isUniqueViolation } from "@/db/errors";
 import { images, personFaces, reviewCases, verifications } from "@/db/schema";
 import { AppError, isAppError } from "@/lib/errors";
 import { newId } from "@/lib/ids";
-import type { FaceAnalysis, ImageInput } from "@/lib/inference";
+import type { FaceAnalysis, FaceQuality, ImageInput } from "@/lib/inference";
 import { analyzeFaces, cosineSimilarity, modelInfo } from "@/lib/inference";
 import { faceToJson } from "@/lib/inference/serialize";
 import { toImageBytes } from "@/lib/inference/image";
@@ -68,7 +68,7 @@ export interface StoredImage {
    * Faces found, subject first: boxes, scores, landmarks; and the subject's quality. A document
    * image also has its detected outline (corners clockwise from the top-left, in its pixels).
    */
-  faces: { faces: ReturnType<typeof faceToJson>[]; quality: unknown | null; outline?: Array<[number, number]> | null };
+  faces: { faces: ReturnType<typeof faceToJson>[]; quality: FaceQuality | null; outline?: Array<[number, number]> | null };
 }
 
 export interface VerificationRecord {
@@ -82,7 +82,8 @@ export interface VerificationRecord {
   policyVersion: number;
   reviewCaseId: string | null;
   images: StoredImage[];
-  timings: Record<string, number>;
+  /** Milliseconds per stage; `referencesMs` has one entry per reference image. */
+  timings: Record<string, number | number[]>;
   requestId: string;
   idempotencyKey: string | null;
   externalRef: string | null;
@@ -146,7 +147,7 @@ export async function hydrate(db: Database, rows: Array<typeof verifications.$in
       .filter((i) => i.verificationId === row.id && !i.purgedAt)
       .sort((a, b) => (a.role === b.role ? a.position - b.position : a.role < b.role ? -1 : 1))
       .map((i) => ({ id: i.id, role: i.role as ImageRole, position: i.position, width: i.width, height: i.height, format: i.format, bytes: i.bytes, faces: i.faces as StoredImage["faces"] })),
-    timings: row.timings as Record<string, number>,
+    timings: row.timings as Record<string, number | number[]>,
     requestId: row.requestId,
     idempotencyKey: row.idempotencyKey,
     externalRef: row.externalRef,

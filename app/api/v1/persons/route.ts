@@ -4,6 +4,7 @@ import { apiKeyOf, getServices, originOf } from "@/lib/http/context";
 import { nativeRoute, parseInput } from "@/lib/http/native";
 import { personCreateSchema, personListSchema } from "@/lib/search/native-input";
 import { createPerson, listPersons } from "@/lib/search/persons";
+import type { PersonList } from "@/lib/openapi/responses";
 import { presentPerson } from "@/lib/search/present";
 
 export const dynamic = "force-dynamic";
@@ -15,7 +16,7 @@ export const GET = nativeRoute(async (request) => {
   const query = parseInput(personListSchema, Object.fromEntries(new URL(request.url).searchParams));
   const page = await listPersons(db, { projectId: caller.project.id, ...query });
   const origin = originOf(request);
-  return Response.json({ object: "list", data: page.persons.map((p) => presentPerson(p, actorOf(caller), origin)), nextCursor: page.next });
+  return Response.json({ object: "list", data: page.persons.map((p) => presentPerson(p, actorOf(caller), origin)), nextCursor: page.next } satisfies PersonList);
 });
 
 /**

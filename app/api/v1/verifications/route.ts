@@ -1,5 +1,4 @@
 import { and, desc, eq, lt } from "drizzle-orm";
-import { z } from "zod";
 import type { SQL } from "drizzle-orm";
 import { verifications } from "@/db/schema";
 import { actorOf, authenticateApiKey, callerFields, requireScope } from "@/lib/auth/api-keys";
@@ -7,7 +6,8 @@ import { readBody } from "@/lib/http/body";
 import { apiKeyOf, getServices, originOf } from "@/lib/http/context";
 import { nativeRoute, parseInput } from "@/lib/http/native";
 import { runDocumentVerification } from "@/lib/verification/document";
-import { parseVerificationRequest } from "@/lib/verification/native-input";
+import { parseVerificationRequest, verificationListQuerySchema } from "@/lib/verification/native-input";
+import type { VerificationList } from "@/lib/openapi/responses";
 import { presentVerification } from "@/lib/verification/present";
 import { hashRequest, hydrate, runFaceVerification } from "@/lib/verification/service";
 
@@ -47,19 +47,11 @@ export const POST = nativeRoute(async (request, requestId) => {
   });
 });
 
-const listSchema = z.object({
-  status: z.enum(["approved", "rejected", "in_review", "not_finished", "resubmission_requested"]).optional(),
-  type: z.enum(["face_match", "selfie_liveness", "face_match_liveness", "document_liveness", "document_selfie"]).optional(),
-  source: z.enum(["native", "verifik", "kairos", "sfx", "docliveness", "console"]).optional(),
-  limit: z.coerce.number().int().min(1).max(100).default(20),
-  cursor: z.string().regex(/^ver_[0-9a-z]{26}$/).optional(),
-});
-
 /** Lists the project's verifications, newest first, with cursor pagination (`nextCursor`). */
 export const GET = nativeRoute(async (request) => {
   const { db } = await getServices();
   const caller = await authenticateApiKey(db, apiKeyOf(request));
-  const query = parseInput(listSchema, Object.fromEntries(new URL(request.url).searchParams));
+  const query = parseInput(verificationListQuerySchema, Object.fromEntries(new URL(request.url).searchParams));
   const filters: SQL[] = [eq(verifications.projectId, caller.project.id)];
   if (query.status) filters.push(eq(verifications.status, query.status));
   if (query.type) filters.push(eq(verifications.type, query.type));
@@ -73,5 +65,5 @@ export const GET = nativeRoute(async (request) => {
     object: "list",
     data: page.map((r) => presentVerification(r, actorOf(caller), origin)),
     nextCursor: rows.length > query.limit ? page[page.length - 1].id : null,
-  });
+  } satisfies VerificationList);
 });

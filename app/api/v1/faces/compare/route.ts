@@ -4,6 +4,7 @@ import { apiKeyOf, getServices } from "@/lib/http/context";
 import { nativeRoute } from "@/lib/http/native";
 import { compareFaces } from "@/lib/inference";
 import { analysisToJson } from "@/lib/inference/serialize";
+import type { CompareFacesResponse } from "@/lib/openapi/responses";
 import { getActivePolicy, bandFor } from "@/lib/verification/policy";
 import { parseImages } from "@/lib/verification/faces-input";
 
@@ -22,5 +23,5 @@ export const POST = nativeRoute(async (request) => {
     policyVersion: policy.version,
     image1: analysisToJson(result.probe),
     image2: analysisToJson(result.reference),
-  });
+  } satisfies CompareFacesResponse);
 });

@@ -4,6 +4,7 @@ import { apiKeyOf, getServices } from "@/lib/http/context";
 import { nativeRoute } from "@/lib/http/native";
 import { analyzeFaces } from "@/lib/inference";
 import { analysisToJson } from "@/lib/inference/serialize";
+import type { DetectFacesResponse } from "@/lib/openapi/responses";
 import { parseImages } from "@/lib/verification/faces-input";
 
 export const dynamic = "force-dynamic";
@@ -14,6 +15,8 @@ export const POST = nativeRoute(async (request) => {
   await authenticateApiKey(db, apiKeyOf(request), { scope: "verify" });
   const { image } = parseImages(await readBody(request), ["image"]);
   const analysis = await analyzeFaces(image, { liveness: false });
+  // Liveness was not run: the subject leaves without the field rather than with a null.
   const { subject, ...rest } = analysisToJson(analysis);
-  return Response.json({ ...rest, subject: { ...subject, liveness: undefined } });
+  const { liveness: _notRun, ...face } = subject;
+  return Response.json({ ...rest, subject: face } satisfies DetectFacesResponse);
 });

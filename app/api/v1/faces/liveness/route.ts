@@ -4,6 +4,7 @@ import { apiKeyOf, getServices } from "@/lib/http/context";
 import { nativeRoute } from "@/lib/http/native";
 import { analyzeFaces } from "@/lib/inference";
 import { analysisToJson } from "@/lib/inference/serialize";
+import type { FaceLivenessResponse } from "@/lib/openapi/responses";
 import { bandFor, getActivePolicy } from "@/lib/verification/policy";
 import { parseImages } from "@/lib/verification/faces-input";
 
@@ -16,5 +17,5 @@ export const POST = nativeRoute(async (request) => {
   const { image } = parseImages(await readBody(request), ["image"]);
   const [analysis, policy] = await Promise.all([analyzeFaces(image), getActivePolicy(db, caller.project.id)]);
   const liveness = Math.round((analysis.subject.liveness ?? 0) * 10000) / 10000;
-  return Response.json({ liveness, band: bandFor(liveness, policy.bands.selfie_liveness), policyVersion: policy.version, face: analysisToJson(analysis).subject });
+  return Response.json({ liveness, band: bandFor(liveness, policy.bands.selfie_liveness), policyVersion: policy.version, face: analysisToJson(analysis).subject } satisfies FaceLivenessResponse);
 });

@@ -3,6 +3,7 @@ import { readJson } from "@/lib/http/body";
 import { apiKeyOf, getServices } from "@/lib/http/context";
 import { nativeRoute, parseInput } from "@/lib/http/native";
 import { faceToJson } from "@/lib/inference/serialize";
+import type { VerifyPersonResponse } from "@/lib/openapi/responses";
 import { verifyPersonByImage } from "@/lib/search/probe";
 import { verifyPersonSchema } from "@/lib/search/native-input";
 
@@ -22,5 +23,5 @@ export const POST = nativeRoute(async (request, _requestId, context: { params: P
     faceId: result.faceId,
     policyVersion: result.policyVersion,
     probe: { face: faceToJson(result.probe.subject), quality: result.probe.subject.quality },
-  });
+  } satisfies VerifyPersonResponse);
 });
