@@ -12,7 +12,9 @@
  * Per label: how many scored >= 0.25 (not auto-rejected), >= 0.5 (auto-accepted), < 0.25
  * (auto-rejected), the review rate (0.25-0.5) and the errors by code; corner IoU against the
  * generator's corners on genuine images; milliseconds per image in the worker (median, p95)
- * by frame size. Images run one at a time, so the times are single-image latency.
+ * by frame size, and the process's CPU milliseconds per image (user + system over all its threads,
+ * much less sensitive than wall time to other jobs sharing the cores). Images run one at a
+ * time, so the times are single-image latency.
  *
  * `--fit` (on a TUNING seed only, never on the seed the figures are reported on) fits the
  * per-cue calibration and per-attack weights of lib/inference/document/score.ts by logistic
@@ -59,6 +61,8 @@ interface Outcome {
   error: string | null;
   iou: number | null;
   workerMs: number;
+  /** CPU time of the whole process (worker, its ONNX and libvips threads, the main thread's share) while the image ran. */
+  cpuMs: number;
 }
 
 async function readLabels(dir: string): Promise<Specimen[]> {
@@ -109,16 +113,19 @@ function report(outcomes: Outcome[], source: string): void {
   );
   const attacksLocated = outcomes.filter((o) => o.specimen.label !== "genuine" && o.specimen.corners && o.iou !== null).map((o) => o.iou!);
   if (attacksLocated.length) console.log(`Corner IoU on attacks with an outline (${attacksLocated.length}): >= 0.9 ${pct(attacksLocated.filter((v) => v >= 0.9).length, attacksLocated.length)}`);
-  const bySize = new Map<string, number[]>();
+  const bySize = new Map<string, Array<{ wall: number; cpu: number }>>();
   for (const o of outcomes) {
     if (!o.analysis) continue;
     const { width, height } = o.analysis.image;
     const key = width * height <= 1920 * 1080 ? "1080p and smaller" : width * height <= 3_200_000 ? "up to 3.2 MP (digital originals)" : "larger (3000x2000 photos, 600 dpi passport pages)";
-    bySize.set(key, [...(bySize.get(key) ?? []), o.workerMs]);
+    bySize.set(key, [...(bySize.get(key) ?? []), { wall: o.workerMs, cpu: o.cpuMs }]);
   }
-  console.log("\nms per image in the worker (decode to score, one image at a time):");
-  for (const [key, times] of [...bySize].sort()) {
-    console.log(`  ${key.padEnd(50)} n=${String(times.length).padStart(4)}  median ${quantile(times, 0.5).toFixed(0).padStart(4)}  p95 ${quantile(times, 0.95).toFixed(0).padStart(4)}`);
+  console.log("\nms per image in the worker (decode to score, one image at a time), wall and process CPU:");
+  for (const [key, rows] of [...bySize].sort()) {
+    const wall = rows.map((r) => r.wall), cpu = rows.map((r) => r.cpu);
+    console.log(
+      `  ${key.padEnd(50)} n=${String(rows.length).padStart(4)}  median ${quantile(wall, 0.5).toFixed(0).padStart(4)}  p95 ${quantile(wall, 0.95).toFixed(0).padStart(4)}  CPU median ${quantile(cpu, 0.5).toFixed(0).padStart(4)}  p95 ${quantile(cpu, 0.95).toFixed(0).padStart(4)}`,
+    );
   }
 }
 
@@ -206,14 +213,16 @@ async function main(): Promise<void> {
   for (const dir of dirs) {
     for (const specimen of await readLabels(dir)) {
       const bytes = await readFile(join(dir, specimen.file));
+      const cpuBefore = process.cpuUsage();
       try {
         const analysis = await analyzeDocument(bytes, { side: "front" });
+        const cpu = process.cpuUsage(cpuBefore);
         const iou = analysis.corners && specimen.corners ? quadIou(analysis.corners, specimen.corners) : null;
-        outcomes.push({ specimen, analysis, error: analysis.error, iou, workerMs: analysis.timingsMs.total - analysis.timingsMs.queue });
+        outcomes.push({ specimen, analysis, error: analysis.error, iou, workerMs: analysis.timingsMs.total - analysis.timingsMs.queue, cpuMs: (cpu.user + cpu.system) / 1000 });
         if (values.verbose) console.error(specimen.file, specimen.label, specimen.kind, analysis.error ?? analysis.score, iou?.toFixed(3), analysis.cues?.decidedBy);
       } catch (error) {
         if (!isAppError(error)) throw error;
-        outcomes.push({ specimen, analysis: null, error: error.code, iou: null, workerMs: 0 });
+        outcomes.push({ specimen, analysis: null, error: error.code, iou: null, workerMs: 0, cpuMs: 0 });
       }
     }
   }

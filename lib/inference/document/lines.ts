@@ -83,9 +83,11 @@ function coverage(line: EdgeLine, p: Point, q: Point): number {
   return sum / (t1 - t0);
 }
 
-/** A side from u to v on `line`: at least `minSide` long and covered by edges along `minCoverage` of it. */
-function sideHolds(line: EdgeLine, u: Point, v: Point, minSide: number, minCoverage: number): boolean {
-  return Math.hypot(v[0] - u[0], v[1] - u[1]) >= minSide && coverage(line, u, v) >= minCoverage;
+/** Coverage (see coverage) of a side from u to v on `line`, or -1 unless it is at least `minSide` long and covered along `minCoverage` of it. */
+function sideCoverage(line: EdgeLine, u: Point, v: Point, minSide: number, minCoverage: number): number {
+  if (Math.hypot(v[0] - u[0], v[1] - u[1]) < minSide) return -1;
+  const c = coverage(line, u, v);
+  return c >= minCoverage ? c : -1;
 }
 
 function pointOn(line: EdgeLine): [Point, Point] {
@@ -116,6 +118,16 @@ export function quadsFromLines(lines: EdgeLine[], minSide: number, minCoverage: 
   }
   const out: LineQuad[] = [];
   const ends = lines.map(pointOn);
+  // Where two lines cross, computed once: every pair of pairs needs four crossings, and
+  // intersectLines gives the same point (to the bit) whichever line comes first.
+  const n = lines.length;
+  const crossings = new Array<Point | null | undefined>(n * n);
+  const crossing = (i: number, j: number): Point | null => {
+    const k = i < j ? i * n + j : j * n + i;
+    let c = crossings[k];
+    if (c === undefined) c = crossings[k] = intersectLines(ends[i][0], ends[i][1], ends[j][0], ends[j][1]);
+    return c;
+  };
   for (let p = 0; p < pairs.length; p++) {
     const [a1, a2] = pairs[p];
     const thetaA = lines[a1].theta;
@@ -126,18 +138,25 @@ export function quadsFromLines(lines: EdgeLine[], minSide: number, minCoverage: 
       if (cross < (50 * Math.PI) / 180) continue;
       // c1..c4 run around the quad: a1 meets b1, b1 meets a2, a2 meets b2, b2 meets a1. Each
       // side is checked as soon as its two corners are known: most combinations fail early.
-      const c1 = intersectLines(ends[a1][0], ends[a1][1], ends[b1][0], ends[b1][1]);
-      const c2 = c1 && intersectLines(ends[b1][0], ends[b1][1], ends[a2][0], ends[a2][1]);
-      if (!c1 || !c2 || !sideHolds(lines[b1], c1, c2, minSide, minCoverage)) continue;
-      const c3 = intersectLines(ends[a2][0], ends[a2][1], ends[b2][0], ends[b2][1]);
-      if (!c3 || !sideHolds(lines[a2], c2, c3, minSide, minCoverage)) continue;
-      const c4 = intersectLines(ends[b2][0], ends[b2][1], ends[a1][0], ends[a1][1]);
-      if (!c4 || !sideHolds(lines[b2], c3, c4, minSide, minCoverage) || !sideHolds(lines[a1], c4, c1, minSide, minCoverage)) continue;
-      const covers = [coverage(lines[b1], c1, c2), coverage(lines[a2], c2, c3), coverage(lines[b2], c3, c4), coverage(lines[a1], c4, c1)];
-      const minCov = Math.min(covers[0], covers[1], covers[2], covers[3]);
+      const c1 = crossing(a1, b1);
+      const c2 = c1 && crossing(b1, a2);
+      if (!c1 || !c2) continue;
+      const cov1 = sideCoverage(lines[b1], c1, c2, minSide, minCoverage);
+      if (cov1 < 0) continue;
+      const c3 = crossing(a2, b2);
+      if (!c3) continue;
+      const cov2 = sideCoverage(lines[a2], c2, c3, minSide, minCoverage);
+      if (cov2 < 0) continue;
+      const c4 = crossing(b2, a1);
+      if (!c4) continue;
+      const cov3 = sideCoverage(lines[b2], c3, c4, minSide, minCoverage);
+      if (cov3 < 0) continue;
+      const cov4 = sideCoverage(lines[a1], c4, c1, minSide, minCoverage);
+      if (cov4 < 0) continue;
+      const minCov = Math.min(cov1, cov2, cov3, cov4);
       const quad = orderQuad([c1, c2, c3, c4]);
       if (!isConvexQuad(quad, 40) || !accept(quad)) continue;
-      out.push({ quad, minCoverage: minCov, meanCoverage: covers.reduce((s, c) => s + c, 0) / 4 });
+      out.push({ quad, minCoverage: minCov, meanCoverage: (cov1 + cov2 + cov3 + cov4) / 4 });
     }
   }
   return out;

@@ -12,17 +12,36 @@ import { ENHANCED_PASSES, findPortraitFace, PLAIN_PASSES, portraitFits } from ".
 import { applyHomography, containedShare, homographyFrom, invertHomography, polygonArea, quadIou } from "./quad";
 import { documentCorners, rectifyDocument, rotateHalfTurn } from "./rectify";
 
+/** Looks for the portrait on an outline with the given passes (see portraitLooks). */
+type PortraitLook = (outline: DocumentOutline, passes: readonly PortraitPass[]) => Promise<PortraitFace | null>;
+
 /**
- * The face where the portrait belongs on the outline, rectified at half size and either way
+ * The face where the portrait belongs on an outline, rectified at half size and either way
  * up (portrait.ts, findPortraitFace, with the given passes); null when there is none. The
  * face detector finds upright faces only, so a face found on the rectified outline is upright
  * on it: the booklet of an opened passport has a passport page's proportions turned by 90
  * degrees, with the data page's face lying on its side.
+ *
+ * Each outline is rectified once and its plain look remembered: selectDocument comes back to
+ * outlines (an enclosing or inner member of a family, the enhanced looks on the best family),
+ * and the warp and the detector give the same answer the second time.
  */
-async function portraitOn(cv: CV, full: InstanceType<CV["Mat"]>, models: ModelSet, outline: DocumentOutline, passes: readonly PortraitPass[]): Promise<PortraitFace | null> {
-  const upright = rectifyDocument(cv, full, outline.corners, outline.kind, false, 0.5);
-  let turned: RgbImage | null = null;
-  return findPortraitFace(models, [() => upright.image, () => (turned ??= rotateHalfTurn(upright).image)], { passes });
+function portraitLooks(cv: CV, full: InstanceType<CV["Mat"]>, models: ModelSet): PortraitLook {
+  const seen = new Map<DocumentOutline, { images: Array<() => RgbImage>; plain?: PortraitFace | null }>();
+  return async (outline, passes) => {
+    let entry = seen.get(outline);
+    if (!entry) {
+      const upright = rectifyDocument(cv, full, outline.corners, outline.kind, false, 0.5);
+      let turned: RgbImage | null = null;
+      entry = { images: [() => upright.image, () => (turned ??= rotateHalfTurn(upright).image)] };
+      seen.set(outline, entry);
+    }
+    const plain = passes.length === PLAIN_PASSES.length && passes.every((p, i) => p === PLAIN_PASSES[i]);
+    if (plain && entry.plain !== undefined) return entry.plain;
+    const face = await findPortraitFace(models, entry.images, { passes });
+    if (plain) entry.plain = face;
+    return face;
+  };
 }
 
 /**
@@ -93,9 +112,10 @@ export async function selectDocument(
     const outline = framed[0] ?? outlines[0];
     return outline ? { outline, face: null } : null;
   }
+  const portraitOn = portraitLooks(cv, full, models);
   const frame = outlines.find((o) => o.fullFrame);
   if (frame) {
-    const face = await portraitOn(cv, full, models, frame, PLAIN_PASSES);
+    const face = await portraitOn(frame, PLAIN_PASSES);
     if (face) return { outline: frame, face };
   }
 
@@ -106,7 +126,7 @@ export async function selectDocument(
     else if (families.length < 3) families.push([o]);
   }
   for (const family of families) {
-    const chosen = await chooseInFamily(cv, rgb, full, models, family);
+    const chosen = await chooseInFamily(rgb, portraitOn, family);
     if (chosen) return chosen;
   }
   // No face to the plain look: the enhanced looks, on the best family's leading members only.
@@ -119,7 +139,7 @@ export async function selectDocument(
   for (const member of families[0] ?? []) {
     if (tried.length === ENHANCED_MEMBERS) break;
     if (tried.some((t) => quadIou(t.corners, member.corners) > 0.9)) continue;
-    const face = await portraitOn(cv, full, models, member, ENHANCED_PASSES);
+    const face = await portraitOn(member, ENHANCED_PASSES);
     const enclosing = tried.filter((t) => containedShare(member.corners, t.corners) >= 0.9);
     tried.push(member);
     if (!face) continue;
@@ -133,14 +153,14 @@ export async function selectDocument(
 }
 
 /** The document of one family (see selectDocument), its faces looked for plainly; null when no member shows one. */
-async function chooseInFamily(cv: CV, rgb: RgbImage, full: InstanceType<CV["Mat"]>, models: ModelSet, family: DocumentOutline[]): Promise<SelectedDocument | null> {
+async function chooseInFamily(rgb: RgbImage, portraitOn: PortraitLook, family: DocumentOutline[]): Promise<SelectedDocument | null> {
   let chosen: SelectedDocument | null = null;
   const failed: DocumentOutline[] = [];
   for (const member of family) {
     if (failed.length === MAX_MEMBERS_TRIED) break;
     // A near-copy of an outline without the portrait has none either.
     if (failed.some((f) => quadIou(f.corners, member.corners) > 0.9)) continue;
-    const face = await portraitOn(cv, full, models, member, PLAIN_PASSES);
+    const face = await portraitOn(member, PLAIN_PASSES);
     if (face) {
       chosen = { outline: member, face };
       break;
@@ -163,7 +183,7 @@ async function chooseInFamily(cv: CV, rgb: RgbImage, full: InstanceType<CV["Mat"
     )
     .sort((a, b) => polygonArea(b.corners) - polygonArea(a.corners));
   for (const member of larger) {
-    const face = await portraitOn(cv, full, models, member, PLAIN_PASSES);
+    const face = await portraitOn(member, PLAIN_PASSES);
     if (face) {
       chosen = { outline: member, face };
       break;
@@ -176,7 +196,7 @@ async function chooseInFamily(cv: CV, rgb: RgbImage, full: InstanceType<CV["Mat"
     .filter((m) => m !== outer && polygonArea(m.corners) < 0.8 * polygonArea(outer.corners) && containedShare(m.corners, outer.corners) > 0.9 && ringIsFlat(rgb, m, outer))
     .sort((a, b) => b.score - a.score);
   for (const member of inner.slice(0, 2)) {
-    const face = await portraitOn(cv, full, models, member, PLAIN_PASSES);
+    const face = await portraitOn(member, PLAIN_PASSES);
     if (face) {
       chosen = { outline: member, face };
       break;

@@ -1,6 +1,6 @@
 import type { Point } from "../../geometry";
 import type { RgbImage } from "../../image";
-import { fft2d, hann2d } from "./fft";
+import { fft2d, fft2dReal, hann2d } from "./fft";
 
 /** Side of the square windows the spectra are taken on, in input pixels. */
 export const WINDOW = 128;
@@ -27,13 +27,12 @@ const scratch = {
 /**
  * The R, G, B spectra of the WINDOW-sized square with top-left (x, y), mean removed,
  * Hann-windowed, into `scratch` (rr/ri, gr/gi, br/bi). R and G share one complex FFT (R + iG,
- * separated by conjugate symmetry), which saves a third of the work.
+ * separated by conjugate symmetry) and B takes a real one (fft2dReal), which saves half the work.
  */
 function spectrumAt(rgb: RgbImage, x0: number, y0: number): void {
   const n = WINDOW;
   const hann = hann2d(n);
   const { zr, zi, br, bi, rr, ri, gr, gi } = scratch;
-  bi.fill(0);
   let mr = 0, mg = 0, mb = 0;
   for (let y = 0; y < n; y++) {
     let s = ((y0 + y) * rgb.width + x0) * 3;
@@ -50,7 +49,7 @@ function spectrumAt(rgb: RgbImage, x0: number, y0: number): void {
     br[i] = (br[i] - mb) * hann[i];
   }
   fft2d(zr, zi, n);
-  fft2d(br, bi, n);
+  fft2dReal(br, bi, n);
   for (let ky = 0; ky < n; ky++) {
     const my = ((n - ky) % n) * n;
     for (let kx = 0; kx < n; kx++) {
@@ -199,7 +198,8 @@ export function prominenceAt(meanLog: Float64Array | null, kx: number, ky: numbe
 }
 
 function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
+  // A typed array sorts numbers natively, several times faster than a comparator.
+  const s = Float64Array.from(values).sort();
   const m = s.length >> 1;
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
@@ -236,9 +236,6 @@ export function analyzeSpectra(rgb: RgbImage, corners: Point[]): SpectralAnalysi
       const yr = 0.299 * rr[i] + 0.587 * gr[i] + 0.114 * br[i];
       const yi = 0.299 * ri[i] + 0.587 * gi[i] + 0.114 * bi[i];
       luma[i] = yr * yr + yi * yi;
-      const c1r = rr[i] - gr[i], c1i = ri[i] - gi[i];
-      const c2r = br[i] - gr[i], c2i = bi[i] - gi[i];
-      chroma[i] = c1r * c1r + c1i * c1i + c2r * c2r + c2i * c2i;
       const band = scaleBand[i];
       if (band > 0) {
         mid += luma[i];
@@ -248,6 +245,10 @@ export function analyzeSpectra(rgb: RgbImage, corners: Point[]): SpectralAnalysi
     const compact = new Float64Array(6 * bins);
     for (let p = 0; p < bins; p++) {
       const i = searchBins.index[p];
+      // Chroma power is only ever read at the searched bins.
+      const c1r = rr[i] - gr[i], c1i = ri[i] - gi[i];
+      const c2r = br[i] - gr[i], c2i = bi[i] - gi[i];
+      chroma[i] = c1r * c1r + c1i * c1i + c2r * c2r + c2i * c2i;
       compact[6 * p] = rr[i]; compact[6 * p + 1] = ri[i];
       compact[6 * p + 2] = gr[i]; compact[6 * p + 3] = gi[i];
       compact[6 * p + 4] = br[i]; compact[6 * p + 5] = bi[i];

@@ -6,7 +6,8 @@ import { WINDOW } from "./spectrum";
 /** The q-quantile of a small sample. */
 function quantile(values: number[], q: number): number {
   if (values.length === 0) return 0;
-  const s = [...values].sort((a, b) => a - b);
+  // A typed array sorts numbers natively, several times faster than a comparator.
+  const s = Float64Array.from(values).sort();
   return s[Math.min(s.length - 1, Math.max(0, Math.round(q * (s.length - 1))))];
 }
 
