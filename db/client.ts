@@ -67,7 +67,7 @@ export function createPostgresPool(url: string, max = 10): Pool {
     if (Date.now() - loggedAt < POOL_ERROR_LOG_INTERVAL_MS) return;
     loggedAt = Date.now();
     const code = (error as { code?: string }).code;
-    console.error(`vigil: PostgreSQL connection lost (${unlogged} in the last ${POOL_ERROR_LOG_INTERVAL_MS / 1000} s): ${code ? `${code} ` : ""}${error.message}`);
+    console.error(`vigil: PostgreSQL connection lost (${unlogged} since the last line): ${code ? `${code} ` : ""}${error.message}`);
     unlogged = 0;
   };
   // An idle connection that dies: the pool drops it and reports it here (unhandled, it would end the process).

@@ -56,3 +56,16 @@ export function isDatabaseUnavailable(error: unknown): boolean {
     return typeof message === "string" && UNAVAILABLE_MESSAGE.some((m) => message.startsWith(m));
   });
 }
+
+/**
+ * A one-line description of a database error for the server log: the driver's code and
+ * message under drizzle's "Failed query: <sql> params: <values>" wrapper, which would print
+ * the statement and its values (input) on every failure of a loop while the database is down.
+ */
+export function describeDatabaseError(error: unknown): string {
+  let e: unknown = error;
+  while (e instanceof Error && e.cause instanceof Error) e = e.cause;
+  if (!(e instanceof Error)) return String(e);
+  const code = (e as { code?: unknown }).code;
+  return typeof code === "string" ? `${code} ${e.message}` : e.message;
+}

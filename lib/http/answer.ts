@@ -1,4 +1,5 @@
 import "server-only";
+import { describeDatabaseError } from "@/db/errors";
 import { isAppError, toAnswerableError } from "@/lib/errors";
 import { logUnexpected, requestIdOf } from "./context";
 import { assertNoNulInUrl } from "./nul";
@@ -44,16 +45,7 @@ function logDatabaseUnavailable(requestId: string, error: unknown): void {
   databaseUnlogged++;
   if (Date.now() - databaseLoggedAt < DATABASE_LOG_INTERVAL_MS) return;
   databaseLoggedAt = Date.now();
-  const cause = driverMessage(error);
-  console.error(`vigil: request ${requestId} answered 503 DATABASE_UNAVAILABLE (${databaseUnlogged} in the last ${DATABASE_LOG_INTERVAL_MS / 1000} s): ${cause}`);
+  const cause = describeDatabaseError(error);
+  console.error(`vigil: request ${requestId} answered 503 DATABASE_UNAVAILABLE (${databaseUnlogged} such answers since the last line): ${cause}`);
   databaseUnlogged = 0;
-}
-
-/** The driver's own message, under drizzle's "Failed query: <sql> params: <values>" wrapper (which holds input). */
-function driverMessage(error: unknown): string {
-  let e: unknown = error;
-  while (e instanceof Error && e.cause instanceof Error) e = e.cause;
-  const code = (e as { code?: unknown })?.code;
-  const message = e instanceof Error ? e.message : String(e);
-  return typeof code === "string" ? `${code} ${message}` : message;
 }
