@@ -169,6 +169,11 @@ interface RestartFigures {
   failingForMs: number | null;
   /** From PostgreSQL accepting connections again to the first 2xx answer, ms. */
   firstSuccessAfterUpMs: number | null;
+  /** Of the requests sent after PostgreSQL was back, how many failed (should be 0), and the first one's latency, ms. */
+  failedSentAfterUp: number;
+  firstSentAfterUpLatencyMs: number | null;
+  /** When the failed requests were due: the first and the last, ms after the stop. */
+  failedDueFromStopMs: [number, number] | null;
   /** /api/health: first non-200 after the stop, and 200 again after the start, ms from the stop / the start. */
   healthDownAfterStopMs: number | null;
   healthUpAfterStartMs: number | null;
@@ -235,6 +240,9 @@ async function loadAndRestart(server: Server, client: Client, pg: TestPostgres, 
     startTookMs: Math.round(upAtMs - startingAtMs),
     failingForMs: failedTimes.length > 0 ? Math.round(failedTimes[failedTimes.length - 1] - failedTimes[0]) : null,
     firstSuccessAfterUpMs: firstOkAfterUp === undefined ? null : Math.round(firstOkAfterUp - upAtMs),
+    failedSentAfterUp: outcomes.filter((o) => o.dueMs >= upAtMs && !isOk(o)).length,
+    firstSentAfterUpLatencyMs: round(outcomes.find((o) => o.dueMs >= upAtMs)?.latencyMs ?? null),
+    failedDueFromStopMs: failed.length > 0 ? [Math.round(Math.min(...failed.map((o) => o.dueMs)) - stopAtMs), Math.round(Math.max(...failed.map((o) => o.dueMs)) - stopAtMs)] : null,
     healthDownAfterStopMs: healthDown ? Math.round(healthDown.atMs - stopAtMs) : null,
     healthUpAfterStartMs: healthUp ? Math.round(healthUp.atMs - upAtMs) : null,
     sameProcess: pidBefore !== null && listeningPid(server) === pidBefore,
@@ -328,6 +336,7 @@ function printRestart(f: RestartFigures, inv: Invariants): void {
   const yes = (b: boolean) => (b ? "held" : "VIOLATED");
   console.log(`\n${f.mode} restart at ${(f.stopAtMs / 1000).toFixed(1)} s (pg_ctl stop ${f.stopTookMs} ms, start ${f.startTookMs} ms):`);
   console.log(`  requests: ${f.sent} sent, ${f.ok} 2xx, ${f.failed} failed ${JSON.stringify(f.failures)}; in flight at the stop: ${f.inFlightAtStop.total} (${f.inFlightAtStop.ok} 2xx, ${f.inFlightAtStop.failed} failed)`);
+  console.log(`  failed requests were due ${f.failedDueFromStopMs ? `${f.failedDueFromStopMs[0]} to ${f.failedDueFromStopMs[1]} ms after the stop` : "never"}; sent after PostgreSQL was back: ${f.failedSentAfterUp} failed, the first answered in ${f.firstSentAfterUpLatencyMs ?? "-"} ms`);
   console.log(`  requests failed for ${f.failingForMs ?? 0} ms; first 2xx ${f.firstSuccessAfterUpMs ?? "never"} ms after PostgreSQL was back; /api/health non-200 ${f.healthDownAfterStopMs ?? "never"} ms after the stop, 200 again ${f.healthUpAfterStartMs ?? "never"} ms after the start`);
   console.log(`  latency over all requests: p50 ${f.latencyP50Ms} ms, max ${f.latencyMaxMs} ms; settled (staging empty, webhooks in) ${inv.settledAfterMs} ms after the load`);
   console.log(`  store: ${inv.records} records, ${inv.encFiles} .enc files, ${inv.stagingFiles} in staging`);
