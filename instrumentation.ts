@@ -59,7 +59,8 @@ export async function register(): Promise<void> {
   } catch (error) {
     // The database is down at start (PostgreSQL restarting, not up yet): requests answer 503
     // DATABASE_UNAVAILABLE and /api/health says so; start-up work and the loops wait for it.
-    console.error(`vigil: database not reachable at start (${error instanceof Error ? error.message : String(error)}); trying again every ${DATABASE_RETRY_MS / 1000} s`);
+    const { describeDatabaseError } = await import("@/db/errors");
+    console.error(`vigil: database not reachable at start (${describeDatabaseError(error)}); trying again every ${DATABASE_RETRY_MS / 1000} s`);
     const retry = () =>
       setTimeout(() => {
         getDb().then(startStorageAndLoops, retry);
