@@ -2,12 +2,14 @@ import "server-only";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { PGlite } from "@electric-sql/pglite";
+import { sql } from "drizzle-orm";
 import { vector } from "@electric-sql/pglite-pgvector";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import { drizzle as drizzleNodePg } from "drizzle-orm/node-postgres";
 import { Pool } from "pg";
 import { getEnv } from "@/lib/env";
+import { isDatabaseUnavailable } from "./errors";
 import * as schema from "./schema";
 import { migrateDatabase, withSchemaLock } from "./migrate";
 import { prepareVectorIndex } from "./vector";
@@ -42,17 +44,57 @@ export async function openMemoryDatabase(open: OpenOptions = {}): Promise<Databa
   return { db, kind: "pglite", searchIndex, close: () => client.close() };
 }
 
+/**
+ * How long a request waits for a new connection before it fails as DATABASE_UNAVAILABLE. A
+ * server that is down refuses at once; this bounds a network cut or a server too busy to
+ * answer, so requests fail cleanly instead of hanging.
+ */
+const CONNECT_TIMEOUT_MS = 5_000;
+/** At most one log line per interval about dropped connections (a restart drops them all at once). */
+const POOL_ERROR_LOG_INTERVAL_MS = 10_000;
+
+/**
+ * A node-postgres pool that survives the server going away and coming back (a restart, a
+ * failover): a connection that dies is dropped from the pool and the next query opens a new
+ * one, so nothing needs to be restarted on this side.
+ */
+export function createPostgresPool(url: string, max = 10): Pool {
+  const pool = new Pool({ connectionString: url, max, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, keepAlive: true });
+  let loggedAt = 0;
+  let unlogged = 0;
+  const log = (error: Error) => {
+    unlogged++;
+    if (Date.now() - loggedAt < POOL_ERROR_LOG_INTERVAL_MS) return;
+    loggedAt = Date.now();
+    const code = (error as { code?: string }).code;
+    console.error(`vigil: PostgreSQL connection lost (${unlogged} since the last line): ${code ? `${code} ` : ""}${error.message}`);
+    unlogged = 0;
+  };
+  // An idle connection that dies: the pool drops it and reports it here (unhandled, it would end the process).
+  pool.on("error", log);
+  // A checked-out connection that dies between two queries (a transaction waiting on the next
+  // statement when the server shuts down) emits 'error' on its client, which the pool does not
+  // listen to while the client is out: unhandled, that 'error' event ends the process. The
+  // client is left unqueryable, its next query fails, and the pool drops it on release.
+  pool.on("connect", (client) => client.on("error", log));
+  return pool;
+}
+
 /** A PostgreSQL database at `url`, migrated. */
 export async function openPostgresDatabase(url: string, max = 10, open: OpenOptions = {}): Promise<DatabaseHandle> {
-  const pool = new Pool({ connectionString: url, max });
-  // A dropped connection (server restart) must not crash the process; queries in flight fail.
-  pool.on("error", (error) => console.error("vigil: PostgreSQL connection error:", error.message));
+  const pool = createPostgresPool(url, max);
   const db = drizzleNodePg(pool, options) as unknown as Database;
-  const searchIndex = await withSchemaLock(pool, async () => {
-    await migrateDatabase(db, "postgres");
-    return prepareVectorIndex(db, open.searchIndex);
-  });
-  return { db, kind: "postgres", searchIndex, close: () => pool.end() };
+  try {
+    const searchIndex = await withSchemaLock(pool, async () => {
+      await migrateDatabase(db, "postgres");
+      return prepareVectorIndex(db, open.searchIndex);
+    });
+    return { db, kind: "postgres", searchIndex, close: () => pool.end() };
+  } catch (error) {
+    // Opened again on the next getDatabase(): this pool must not linger.
+    await pool.end().catch(() => undefined);
+    throw error;
+  }
 }
 
 function isRunning(pid: number): boolean {
@@ -142,4 +184,53 @@ export async function getDb(): Promise<Database> {
 /** Makes `handle` the process-wide database: tests install an in-memory PGlite this way. */
 export function installDatabase(handle: DatabaseHandle): void {
   (globalThis as Holder)[globalKey] = Promise.resolve(handle);
+}
+
+export interface DatabasePing {
+  up: boolean;
+  kind: DatabaseHandle["kind"] | null;
+  /** Round trip of `select 1` (or the time waited before giving up), ms. */
+  ms: number;
+  /** Why it is down, as a code safe to show anyone (never a host name or a message). */
+  reason: string | null;
+}
+
+/**
+ * Asks the process-wide database for `select 1`, waiting at most `timeoutMs`: whether it
+ * answers now, for /api/health. It also opens (and migrates) the database when it could not
+ * be opened before, so a server started while its database was down gets there by itself.
+ */
+export async function pingDatabase(timeoutMs = 2_000): Promise<DatabasePing> {
+  const started = performance.now();
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(Object.assign(new Error("timeout"), { code: "TIMEOUT" })), timeoutMs);
+  });
+  let kind: DatabaseHandle["kind"] | null = null;
+  const answer = (async () => {
+    const handle = await getDatabase();
+    kind = handle.kind;
+    await handle.db.execute(sql`select 1`);
+  })();
+  // Past the time limit nobody awaits it: its late failure must not be an unhandled rejection.
+  answer.catch(() => undefined);
+  try {
+    await Promise.race([answer, late]);
+    return { up: true, kind, ms: Math.round(performance.now() - started), reason: null };
+  } catch (error) {
+    return { up: false, kind, ms: Math.round(performance.now() - started), reason: pingFailure(error) };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** A short, stable reason: the SQLSTATE or socket code of a database that does not answer, else CONNECTION_LOST or ERROR. */
+function pingFailure(error: unknown): string {
+  let e: unknown = error;
+  for (let depth = 0; e && typeof e === "object" && depth < 4; depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === "string" && /^[A-Z0-9_]{3,20}$/.test(code)) return code;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return isDatabaseUnavailable(error) ? "CONNECTION_LOST" : "ERROR";
 }

@@ -1,3 +1,5 @@
+import { isDatabaseUnavailable } from "@/db/errors";
+
 /**
  * Domain errors with a stable code. Route handlers map an AppError onto the error shape
  * of the endpoint being served (native or vendor-compatible); anything else is logged
@@ -40,6 +42,11 @@ const apiErrorCodes = {
   /** Another person of the project already has this externalRef. */
   EXTERNAL_REF_TAKEN: 409,
   MODELS_UNAVAILABLE: 503,
+  /**
+   * The database cannot be reached (restarting, failing over, network cut). The request may be
+   * sent again; `details.retryAfterSeconds` says when.
+   */
+  DATABASE_UNAVAILABLE: 503,
   INTERNAL: 500,
 } as const;
 
@@ -96,8 +103,31 @@ export function isAppError(error: unknown): error is AppError {
   return typeof error === "object" && error !== null && (error as Record<symbol, unknown>)[appErrorBrand] === true;
 }
 
+/**
+ * Seconds a client is asked to wait (Retry-After) when the database is unavailable: a
+ * PostgreSQL restart or a managed failover takes a few seconds to tens of seconds.
+ */
+export const DATABASE_RETRY_AFTER_SECONDS = 5;
+
+/** The AppError a request answers when the database cannot be reached. */
+export function databaseUnavailableError(): AppError {
+  return new AppError("DATABASE_UNAVAILABLE", `The database is unavailable. Try again in ${DATABASE_RETRY_AFTER_SECONDS} seconds.`, {
+    retryAfterSeconds: DATABASE_RETRY_AFTER_SECONDS,
+  });
+}
+
+/**
+ * `error` as the error to answer with: a lost or refused database connection becomes
+ * DATABASE_UNAVAILABLE (503 with Retry-After, in every endpoint's shape) instead of a generic
+ * 500; anything else is returned as it is.
+ */
+export function toAnswerableError(error: unknown): unknown {
+  return !isAppError(error) && isDatabaseUnavailable(error) ? databaseUnavailableError() : error;
+}
+
 /** The native API's error body: `{ error: { code, message, details? } }`. */
-export function toErrorBody(error: unknown): { status: number; body: { error: { code: ErrorCode; message: string; details?: Record<string, unknown> } } } {
+export function toErrorBody(raw: unknown): { status: number; body: { error: { code: ErrorCode; message: string; details?: Record<string, unknown> } } } {
+  const error = toAnswerableError(raw);
   if (isAppError(error)) {
     return {
       status: error.httpStatus,

@@ -87,12 +87,12 @@ async function healthStatus(baseUrl: string): Promise<number | null> {
  * Starts `npx next start -p port` with VIGIL_DATA_DIR=dataDir in a process group of its own
  * and waits until /api/health answers 200 (the inference workers are ready).
  */
-export async function startServer(options: { port: number; dataDir: string; timeoutMs?: number }): Promise<Server> {
+export async function startServer(options: { port: number; dataDir: string; timeoutMs?: number; env?: Record<string, string> }): Promise<Server> {
   const { port, dataDir } = options;
   const started = performance.now();
   const child = spawn("npx", ["next", "start", "-p", String(port)], {
-    // Load tests measure the server, not the per-key rate limit.
-    env: { VIGIL_API_RATE_LIMIT_PER_MINUTE: "0", ...process.env, VIGIL_DATA_DIR: dataDir },
+    // Load tests measure the server, not the per-key rate limit. `env` adds settings (DATABASE_URL...).
+    env: { VIGIL_API_RATE_LIMIT_PER_MINUTE: "0", ...process.env, ...options.env, VIGIL_DATA_DIR: dataDir },
     stdio: ["ignore", "pipe", "pipe"],
     detached: true,
   });

@@ -20,6 +20,24 @@ const LOG_TAIL_LINES = 30;
 export interface TestPostgres {
   url: string;
   stop(): Promise<void>;
+  /** The port the server listens on, the same across shutdown() and start(). */
+  port: number;
+  /**
+   * Shuts the server down and leaves its data directory: `fast` (pg_ctl -m fast: sessions are
+   * terminated, their transactions rolled back, then a checkpoint) or `immediate` (pg_ctl -m
+   * immediate: every process quits at once, as in a crash; WAL replay on the next start).
+   */
+  shutdown(mode: "fast" | "immediate"): Promise<void>;
+  /** Starts the server again on the same data directory and port (after shutdown()). */
+  start(): Promise<void>;
+}
+
+export interface TestPostgresOptions {
+  /**
+   * Keep `synchronous_commit` on, so that a commit acknowledged to the client survives an
+   * immediate shutdown (restart tests). Off by default: faster, and nothing else needs it.
+   */
+  durableCommits?: boolean;
 }
 
 /** The OS account the server runs as; null means "the current user". */
@@ -115,12 +133,15 @@ async function makeClusterDir(account: Account | null): Promise<Cluster> {
 }
 
 /** Durability is pointless for a throwaway cluster; turning it off makes the suite much faster. */
-function serverSettings(cluster: Cluster): string {
+function serverSettings(cluster: Cluster, options: TestPostgresOptions): string {
   return [
     "",
     "# vigil test cluster",
+    // Without fsync an OS crash may lose data, a server crash does not: the WAL written before
+    // an immediate shutdown is in the page cache, and synchronous_commit makes a commit wait for
+    // that write (off, an acknowledged commit can be lost to a crash-style stop).
     "fsync = off",
-    "synchronous_commit = off",
+    `synchronous_commit = ${options.durableCommits ? "on" : "off"}`,
     "full_page_writes = off",
     "listen_addresses = '127.0.0.1'",
     `unix_socket_directories = '${cluster.dir.replaceAll("'", "''")}'`,
@@ -129,11 +150,11 @@ function serverSettings(cluster: Cluster): string {
   ].join("\n");
 }
 
-async function initCluster(cluster: Cluster): Promise<void> {
+async function initCluster(cluster: Cluster, options: TestPostgresOptions): Promise<void> {
   await runPg(cluster, "initdb", [
     "-D", cluster.dataDir, "-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8", "--locale=C",
   ]);
-  await appendFile(join(cluster.dataDir, "postgresql.conf"), serverSettings(cluster));
+  await appendFile(join(cluster.dataDir, "postgresql.conf"), serverSettings(cluster, options));
 }
 
 async function logSize(cluster: Cluster): Promise<number> {
@@ -173,6 +194,28 @@ async function startServer(cluster: Cluster): Promise<number> {
   }
 }
 
+/**
+ * Starts a stopped cluster again on its old port. Right after an immediate shutdown the port
+ * may still be held for a moment by a dying backend, so "Address already in use" is retried.
+ */
+async function restartServer(cluster: Cluster, port: number): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    const offset = await logSize(cluster);
+    try {
+      await pgCtlStart(cluster, port);
+      return;
+    } catch (error) {
+      const log = await logSince(cluster, offset);
+      if (attempt < 10 && log.includes("Address already in use")) {
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        continue;
+      }
+      const message = error instanceof Error ? error.message : String(error);
+      throw new Error(`PostgreSQL failed to start again. ${message}\nServer log (tail):\n${tail(log)}`, { cause: error });
+    }
+  }
+}
+
 async function createDatabase(port: number): Promise<void> {
   const client = new Client({ host: "127.0.0.1", port, user: "postgres", database: "postgres" });
   await client.connect();
@@ -202,16 +245,22 @@ function once(fn: () => Promise<void>): () => Promise<void> {
  * against the real server the app uses in production rather than a mock. Cleans up after itself
  * if startup fails; otherwise the caller owns `stop()` (idempotent, safe in afterAll).
  */
-export async function startTestPostgres(): Promise<TestPostgres> {
+export async function startTestPostgres(options: TestPostgresOptions = {}): Promise<TestPostgres> {
   const reason = postgresUnavailableReason();
   if (reason) throw new Error(reason);
   const cluster = await makeClusterDir(await serverAccount());
   const stop = once(() => destroyCluster(cluster));
   try {
-    await initCluster(cluster);
+    await initCluster(cluster, options);
     const port = await startServer(cluster);
     await createDatabase(port);
-    return { url: `postgres://postgres@127.0.0.1:${port}/${DATABASE}`, stop };
+    return {
+      url: `postgres://postgres@127.0.0.1:${port}/${DATABASE}`,
+      stop,
+      port,
+      shutdown: (mode) => runPg(cluster, "pg_ctl", ["-D", cluster.dataDir, "-m", mode, "-w", "-t", String(PG_CTL_TIMEOUT_SECONDS), "stop"]),
+      start: () => restartServer(cluster, port),
+    };
   } catch (error) {
     await stop();
     throw error;

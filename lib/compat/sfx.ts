@@ -170,6 +170,7 @@ const sfxErrors: Record<ApiErrorCode, { status: number; responseCode: string }> 
   // Like a spent quota, but for this minute only (Retry-After says when).
   RATE_LIMITED: { status: 429, responseCode: "06" },
   MODELS_UNAVAILABLE: { status: 503, responseCode: "99" },
+  DATABASE_UNAVAILABLE: { status: 503, responseCode: "99" },
   INTERNAL: { status: 500, responseCode: "99" },
 };
 

@@ -272,6 +272,7 @@ const verifikErrors: Record<ApiErrorCode, { status: number; code: string }> = {
   DUPLICATE_PERSON: { status: 409, code: "DuplicatePerson" },
   EXTERNAL_REF_TAKEN: { status: 409, code: "InvalidArgument" },
   MODELS_UNAVAILABLE: { status: 503, code: "ServiceUnavailable" },
+  DATABASE_UNAVAILABLE: { status: 503, code: "ServiceUnavailable" },
   INTERNAL: { status: 500, code: "InternalError" },
 };
 

@@ -1,5 +1,5 @@
 import { ZodError } from "zod";
-import { isAppError } from "@/lib/errors";
+import { isAppError, toAnswerableError } from "@/lib/errors";
 
 /** What a server action returns to the console: its data, or an error the page can show. */
 export type ActionResult<T> = { ok: true; data: T } | { ok: false; error: { code: string; message: string } };
@@ -12,7 +12,10 @@ export type ActionResult<T> = { ok: true; data: T } | { ok: false; error: { code
 export async function runAction<T>(name: string, work: () => Promise<T>): Promise<ActionResult<T>> {
   try {
     return { ok: true, data: await work() };
-  } catch (error) {
+  } catch (thrown) {
+    // A lost database connection is DATABASE_UNAVAILABLE ("try again"), not "something went wrong".
+    const error = toAnswerableError(thrown);
+    if (error !== thrown) console.error(`vigil: action ${name}: database unavailable`);
     if (isAppError(error)) return { ok: false, error: { code: error.code, message: error.message } };
     if (error instanceof ZodError) {
       const issue = error.issues[0];

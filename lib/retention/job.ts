@@ -1,5 +1,6 @@
 import "server-only";
 import type { Database } from "@/db/client";
+import { describeDatabaseError } from "@/db/errors";
 import type { ImageStore } from "@/lib/storage";
 import type { PurgeReport } from "./purge";
 import { purgeExpiredImages } from "./purge";
@@ -77,7 +78,7 @@ export function startRetentionJob(db: Database, store: ImageStore, options: Rete
       } catch (error) {
         stats.runs++;
         stats.failedRuns++;
-        onError(`purge failed: ${error instanceof Error ? error.message : String(error)}`);
+        onError(`purge failed: ${describeDatabaseError(error)}`);
         return null;
       } finally {
         running = null;

@@ -1,7 +1,7 @@
 import "server-only";
 import { and, asc, desc, eq, inArray, lt } from "drizzle-orm";
 import type { Database, Transaction } from "@/db/client";
-import { isUniqueViolation } from "@/db/errors";
+import { isDatabaseUnavailable, isUniqueViolation } from "@/db/errors";
 import { collections, personCollections, personFaces, persons } from "@/db/schema";
 import { searchIndexOf } from "@/db/vector";
 import { AppError } from "@/lib/errors";
@@ -14,6 +14,7 @@ import { appendAudit } from "@/lib/review/audit";
 import { roundTo } from "@/lib/round";
 import type { ImageStore } from "@/lib/storage";
 import { naming } from "@/lib/verification/service";
+import { settleStagedImagesLater } from "@/lib/verification/staged-images";
 import { getActivePolicy } from "@/lib/verification/policy";
 import { resolveCollections } from "./collections";
 import { touchGallery } from "./exact";
@@ -211,16 +212,19 @@ function faceRows(projectId: string, personId: string, analyzed: AnalyzedImage[]
 
 /**
  * Writes faces with their encrypted images: staged before the transaction, published after
- * it commits, discarded if it fails (the same two-phase write as verifications).
+ * it commits, discarded if it fails (the same two-phase write as verifications; when the
+ * database went away mid-transaction, settled once it answers again).
  */
-async function withStagedImages<T>(store: ImageStore, rows: Array<{ storageKey?: string | null; bytes: Buffer }>, write: () => Promise<T>): Promise<T> {
+async function withStagedImages<T>(db: Database, store: ImageStore, rows: Array<{ storageKey?: string | null; bytes: Buffer }>, write: () => Promise<T>): Promise<T> {
   const keyed = rows.filter((r): r is { storageKey: string; bytes: Buffer } => !!r.storageKey);
   await Promise.all(keyed.map((r) => store.stage(r.storageKey, r.bytes)));
   let result: T;
   try {
     result = await write();
   } catch (error) {
-    await Promise.all(keyed.map((r) => store.discard(r.storageKey)));
+    // A lost connection leaves the commit in doubt: the images wait for the database to say.
+    if (isDatabaseUnavailable(error)) settleStagedImagesLater(db, store, keyed.map((r) => r.storageKey));
+    else await Promise.all(keyed.map((r) => store.discard(r.storageKey)));
     throw error;
   }
   await Promise.all(keyed.map((r) => store.publish(r.storageKey)));
@@ -241,7 +245,7 @@ export async function createPerson(db: Database, store: ImageStore, input: Creat
   const personId = newId("per");
   const rows = faceRows(input.projectId, personId, analyzed);
   const kind = searchIndexOf(db);
-  await withStagedImages(store, rows, () =>
+  await withStagedImages(db, store, rows, () =>
     db
       .transaction(async (tx) => {
         const now = new Date();
@@ -276,7 +280,7 @@ export async function addFaces(db: Database, store: ImageStore, input: EnrollOpt
   }
   const rows = faceRows(input.projectId, person.id, analyzed);
   const kind = searchIndexOf(db);
-  await withStagedImages(store, rows, () =>
+  await withStagedImages(db, store, rows, () =>
     db.transaction(async (tx) => {
       await insertFaces(tx, kind, rows);
       await tx.update(persons).set({ updatedAt: new Date() }).where(eq(persons.id, person.id));

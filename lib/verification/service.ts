@@ -2,8 +2,8 @@ import "server-only";
 import { createHash } from "node:crypto";
 import { and, eq, inArray } from "drizzle-orm";
 import type { Database } from "@/db/client";
-import { isUniqueViolation } from "@/db/errors";
-import { images, personFaces, reviewCases, verifications } from "@/db/schema";
+import { isDatabaseUnavailable, isUniqueViolation } from "@/db/errors";
+import { images, reviewCases, verifications } from "@/db/schema";
 import { AppError, isAppError } from "@/lib/errors";
 import { newId } from "@/lib/ids";
 import type { FaceAnalysis, FaceQuality, ImageInput } from "@/lib/inference";
@@ -17,6 +17,7 @@ import type { Band, VerificationCheck } from "./policy";
 import { bandFor, getActivePolicy } from "./policy";
 import { roundTo } from "@/lib/round";
 import { checkDuplicates, storeDuplicateCandidates } from "@/lib/search/duplicates";
+import { committedStorageKeys, settleStagedImagesLater } from "./staged-images";
 import type { DuplicateCandidate } from "@/lib/search/duplicates";
 
 export type VerificationType = "face_match" | "selfie_liveness" | "face_match_liveness" | "document_liveness" | "document_selfie";
@@ -362,7 +363,10 @@ export async function storeVerification(db: Database, store: ImageStore, input: 
       });
     });
   } catch (error) {
-    await Promise.all(imageRows.map((img) => store.discard(img.row.storageKey)));
+    const keys = imageRows.map((img) => img.row.storageKey);
+    // A lost connection leaves the commit in doubt: the images wait for the database to say.
+    if (isDatabaseUnavailable(error)) settleStagedImagesLater(db, store, keys);
+    else await Promise.all(keys.map((key) => store.discard(key)));
     // A concurrent request with the same idempotency key won the race: answer with its record.
     if (input.idempotencyKey && isUniqueViolation(error)) {
       const existing = await findIdempotent(db, input.projectId, input.idempotencyKey, input.requestHash);
@@ -379,16 +383,5 @@ export async function storeVerification(db: Database, store: ImageStore, input: 
 
 /** Settles images a crash left staged: publishes those whose rows committed, deletes the rest. */
 export async function recoverStagedImages(db: Database, store: ImageStore) {
-  return store.recover(async (keys) => {
-    const found = new Set<string>();
-    for (let i = 0; i < keys.length; i += 500) {
-      const batch = keys.slice(i, i + 500);
-      const rows = await db.select({ key: images.storageKey }).from(images).where(inArray(images.storageKey, batch));
-      for (const r of rows) found.add(r.key);
-      // Enrolled faces' images are written the same two-phase way.
-      const faces = await db.select({ key: personFaces.storageKey }).from(personFaces).where(inArray(personFaces.storageKey, batch));
-      for (const f of faces) if (f.key) found.add(f.key);
-    }
-    return found;
-  });
+  return store.recover((keys) => committedStorageKeys(db, keys));
 }

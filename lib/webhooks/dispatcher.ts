@@ -2,6 +2,7 @@ import "server-only";
 import { request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
 import type { Database } from "@/db/client";
+import { describeDatabaseError } from "@/db/errors";
 import type { AttemptOutcome, ClaimedDelivery } from "./outbox";
 import { claimDueDeliveries, settleAttempt } from "./outbox";
 import { openWebhookSecret } from "./secrets";
@@ -156,7 +157,7 @@ export function startWebhookDispatcher(db: Database, options: DispatcherOptions)
   const report = (what: string, error: unknown) => {
     if (Date.now() - lastErrorAt < 60_000) return;
     lastErrorAt = Date.now();
-    onError(`${what}: ${error instanceof Error ? error.message : String(error)}`);
+    onError(`${what}: ${describeDatabaseError(error)}`);
   };
 
   const schedule = (ms: number) => {
