@@ -71,8 +71,11 @@ export interface OperationSpec {
 
 /** Codes any route behind nativeRoute/answerWith can answer: a NUL in the URL, and the generic 500. */
 export const BASE_ERRORS = ["INVALID_REQUEST", "INTERNAL"] as const satisfies readonly ApiErrorCode[];
-/** authenticateApiKey: missing/unknown/revoked key, wrong project or scope, quota, rate limit. */
-export const KEY_ERRORS = ["UNAUTHORIZED", "FORBIDDEN", "QUOTA_EXCEEDED", "RATE_LIMITED"] as const satisfies readonly ApiErrorCode[];
+/**
+ * authenticateApiKey: missing/unknown/revoked key, wrong project or scope, quota, rate limit;
+ * and, since the key is looked up in it, the database not answering (503 with Retry-After).
+ */
+export const KEY_ERRORS = ["UNAUTHORIZED", "FORBIDDEN", "QUOTA_EXCEEDED", "RATE_LIMITED", "DATABASE_UNAVAILABLE"] as const satisfies readonly ApiErrorCode[];
 /** readBody / readJson. */
 export const BODY_ERRORS = ["BODY_TOO_LARGE", "UNSUPPORTED_MEDIA_TYPE"] as const satisfies readonly ApiErrorCode[];
 /** Decoding an image and finding its subject face (lib/inference/image.ts, analyze.ts, the worker pool). */
