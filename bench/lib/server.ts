@@ -235,8 +235,20 @@ export async function stopServer(server: Server): Promise<void> {
   await waitGroupGone(server.groupId, 5_000);
 }
 
-/** Expected on every run: npm's own config warnings, the key generated for a fresh data directory. */
-const NOISE = [/^npm warn Unknown (env|project|user) config/, /^vigil: generated a storage key/];
+/** Expected on every run: npm's own config warnings, the key generated for a fresh data directory, the AWS SDK's Node notice. */
+const NOISE = [
+  /^npm warn Unknown (env|project|user) config/,
+  /^vigil: generated a storage key/,
+  // The AWS SDK's notice that its 2027 releases need Node 22 (S3 storage only), nine lines.
+  /NodeVersionSupportWarning: The AWS SDK/,
+  /^versions published after the first week of January 2027/,
+  /^will require node >=22/,
+  /^To continue receiving updates to AWS services/,
+  /^and security updates please upgrade to node >=22/,
+  /^More information can be found at: https:\/\/a\.co\//,
+  /^\(Use `node --trace-warnings \.\.\.` to show where the warning was created\)/,
+  /^\s*$/,
+];
 
 /** Server log lines worth a reader's attention: errors, warnings, failures, stack frames. */
 export function notableLogLines(log: LogLine[]): LogLine[] {
