@@ -46,6 +46,9 @@ export interface NginxOptions {
  * instance may have stored the verification, so a blind retry could store it twice; the client
  * gets a 502 and decides (with an Idempotency-Key, a retry is safe).
  *
+ * X-Forwarded-For is set to the client's address, not appended to: Vigil takes the first hop
+ * as the client for the sign-in rate limit, and a client could otherwise choose it.
+ *
  * No `keepalive` to the instances: a POST sent on an idle upstream connection that the
  * instance has just closed (Node's keep-alive time-out, or a crash) counts as sent, so nginx
  * may not retry it and answers 502. A fresh loopback connection per request costs well under a
@@ -82,7 +85,7 @@ ${servers}
       proxy_pass http://vigil;
       proxy_http_version 1.1;
       proxy_set_header Host $http_host;
-      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+      proxy_set_header X-Forwarded-For $remote_addr;
       proxy_set_header X-Forwarded-Proto $scheme;
       proxy_next_upstream error timeout;
       proxy_next_upstream_tries 2;
