@@ -26,6 +26,7 @@ const totals = { passed: 0, failed: 0, skipped: 0 };
 spawnSync("node", ["scripts/build-worker.mjs"], { stdio: "inherit" });
 
 function runVitest() {
+  ensureNginx();
   const report = join(outDir, "vitest.json");
   rmSync(report, { force: true }); // a report left by an earlier run must not be counted
   const vitest = spawnSync("npx", ["vitest", "run", "--reporter=default", "--reporter=json", `--outputFile.json=${report}`, ...vitestArgs], {
@@ -47,28 +48,40 @@ function runVitest() {
   return { passed, failed, skipped };
 }
 
-const chromium = "/usr/bin/chromium";
+const isRoot = process.getuid?.() === 0;
 
-/** Debian's Chromium, installed when missing and we may (root); Playwright's downloads are never used. */
-function ensureChromium() {
-  if (existsSync(chromium)) return true;
-  const isRoot = process.getuid?.() === 0;
+/**
+ * A Debian package's binary, installed with apt when it is missing and we may (root).
+ * Returns whether `binary` exists afterwards; `why` names what needs it, `fallback` says what to do without it.
+ */
+function ensureDebianPackage({ binary, pkg, why, fallback }) {
+  if (existsSync(binary)) return true;
   if (!isRoot) {
-    console.error(`test: the browser tests need Debian's Chromium at ${chromium}. Install it with \`sudo apt-get install -y chromium\` (never \`npx playwright install\`), or run with --unit-only.`);
+    console.error(`test: ${binary} is missing (Debian's ${pkg}, for ${why}). Install it with \`sudo apt-get install -y ${pkg}\`${fallback ? `, or ${fallback}` : ""}.`);
     return false;
   }
   const aptEnv = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
-  const install = () => spawnSync("apt-get", ["install", "-y", "chromium"], { stdio: "inherit", env: aptEnv }).status === 0;
-  console.log(`test: ${chromium} is missing, installing Debian's chromium package...`);
+  const install = () => spawnSync("apt-get", ["install", "-y", pkg], { stdio: "inherit", env: aptEnv }).status === 0;
+  console.log(`test: ${binary} is missing, installing Debian's ${pkg} package...`);
   if (!install()) {
     console.log("test: apt-get install failed; updating the package lists and trying again...");
     spawnSync("apt-get", ["update"], { stdio: "inherit", env: aptEnv });
     install();
   }
-  if (existsSync(chromium)) return true;
-  console.error(`test: could not install chromium with apt-get; the browser tests need ${chromium}.`);
+  if (existsSync(binary)) return true;
+  console.error(`test: could not install ${pkg} with apt-get (${binary} is needed for ${why}).`);
   return false;
 }
+
+/** Debian's Chromium for the browser tests; Playwright's own browser downloads are never used. */
+const ensureChromium = () =>
+  ensureDebianPackage({ binary: "/usr/bin/chromium", pkg: "chromium", why: "the browser tests", fallback: "run with --unit-only (never `npx playwright install`)" });
+
+/**
+ * nginx for the cluster test (bench/lib/cluster.test.ts), which puts two instances behind it.
+ * Without it (and not root) that test is skipped with the reason; as root it fails instead.
+ */
+const ensureNginx = () => ensureDebianPackage({ binary: process.env.VIGIL_TEST_NGINX || "/usr/sbin/nginx", pkg: "nginx", why: "the cluster test" });
 
 function runPlaywright() {
   if (!ensureChromium()) return { passed: 0, failed: 1, skipped: 0 };

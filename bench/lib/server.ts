@@ -85,7 +85,8 @@ async function healthStatus(baseUrl: string): Promise<number | null> {
 
 /**
  * Starts `npx next start -p port` with VIGIL_DATA_DIR=dataDir in a process group of its own
- * and waits until /api/health answers 200 (the inference workers are ready).
+ * and waits until /api/health answers 200 (the inference workers are ready). `env` adds to
+ * (or overrides) this process's environment, e.g. DATABASE_URL for instances of a cluster.
  */
 export async function startServer(options: { port: number; dataDir: string; timeoutMs?: number; env?: Record<string, string> }): Promise<Server> {
   const { port, dataDir } = options;
@@ -207,7 +208,8 @@ async function waitGroupGone(groupId: number, timeoutMs: number): Promise<boolea
 /**
  * kill -9 of the process serving the port (the `next-server` node process, where the request
  * handlers and the inference worker threads live), then of what is left of its group (npx,
- * sh, esbuild helpers), so the data directory is free for a restart.
+ * sh, esbuild helpers), so the data directory is free for a restart. Resolves once nothing listens
+ * on the port any more.
  */
 export async function killServerHard(server: Server): Promise<{ pid: number }> {
   const pid = listeningPid(server);
@@ -215,6 +217,13 @@ export async function killServerHard(server: Server): Promise<{ pid: number }> {
   process.kill(pid, "SIGKILL");
   killGroup(server.groupId, "SIGKILL");
   if (!(await waitGroupGone(server.groupId, 10_000))) throw new Error(`process group ${server.groupId} still alive after SIGKILL`);
+  // The leader shows as a zombie while its other threads (the inference workers) still exit,
+  // and until the last one has, the listening socket accepts connections and resets them.
+  const deadline = performance.now() + 10_000;
+  while (listeningInodes(server.port).size > 0) {
+    if (performance.now() > deadline) throw new Error(`port ${server.port} still listening 10 s after SIGKILL`);
+    await sleep(20);
+  }
   return { pid };
 }
 
@@ -226,8 +235,20 @@ export async function stopServer(server: Server): Promise<void> {
   await waitGroupGone(server.groupId, 5_000);
 }
 
-/** Expected on every run: npm's own config warnings, the key generated for a fresh data directory. */
-const NOISE = [/^npm warn Unknown (env|project|user) config/, /^vigil: generated a storage key/];
+/** Expected on every run: npm's own config warnings, the key generated for a fresh data directory, the AWS SDK's Node notice. */
+const NOISE = [
+  /^npm warn Unknown (env|project|user) config/,
+  /^vigil: generated a storage key/,
+  // The AWS SDK's notice that its 2027 releases need Node 22 (S3 storage only), nine lines.
+  /NodeVersionSupportWarning: The AWS SDK/,
+  /^versions published after the first week of January 2027/,
+  /^will require node >=22/,
+  /^To continue receiving updates to AWS services/,
+  /^and security updates please upgrade to node >=22/,
+  /^More information can be found at: https:\/\/a\.co\//,
+  /^\(Use `node --trace-warnings \.\.\.` to show where the warning was created\)/,
+  /^\s*$/,
+];
 
 /** Server log lines worth a reader's attention: errors, warnings, failures, stack frames. */
 export function notableLogLines(log: LogLine[]): LogLine[] {

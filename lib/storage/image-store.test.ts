@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm, utimes } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { GetObjectCommand, S3ServiceException } from "@aws-sdk/client-s3";
@@ -197,5 +197,32 @@ describe.each(backings)("$name", ({ make }) => {
       else expect(await codeOf(store.get(key))).toBe("ENOENT");
     }
     expect(await store.recover(async () => new Set(keys))).toEqual({ published: 0, discarded: 0 });
+  });
+});
+
+describe("LocalImageStore shared by several instances (a grace period)", () => {
+  it("leaves a young uncommitted staged file alone: another instance's transaction may be about to commit it", async () => {
+    const root = await mkdtemp(join(tmpdir(), "vigil-store-shared-"));
+    try {
+      const storageKey = randomBytes(32);
+      const writer = new LocalImageStore(root, storageKey, { stagingGraceMs: 60_000 });
+      const restarting = new LocalImageStore(root, storageKey, { stagingGraceMs: 60_000 });
+      const committed = "prj_shared/ver_1/img_selfie";
+      const inFlight = "prj_shared/ver_2/img_selfie";
+      const abandoned = "prj_shared/ver_3/img_selfie";
+      for (const key of [committed, inFlight, abandoned]) await writer.stage(key, photo());
+      const old = new Date(Date.now() - 120_000);
+      await utimes(join(root, "staging", `${abandoned}.enc`), old, old);
+
+      // Another instance starts while the writer's transaction for inFlight is still open.
+      expect(await restarting.recover(async (keys) => new Set(keys.filter((k) => k === committed)))).toEqual({ published: 1, discarded: 1 });
+      // The writer commits and publishes: its image is there.
+      await writer.publish(inFlight);
+      expect((await writer.get(inFlight)).subarray(0, 4)).toEqual(Buffer.from([0xff, 0xd8, 0xff, 0xe0]));
+      expect(await codeOf(writer.get(abandoned))).toBe("ENOENT");
+      await expect(readFile(join(root, "staging", `${abandoned}.enc`))).rejects.toMatchObject({ code: "ENOENT" });
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
   });
 });

@@ -1,6 +1,6 @@
 import "server-only";
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from "node:crypto";
-import { access, mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { access, mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { dirname, join, sep } from "node:path";
 
 /**
@@ -70,15 +70,38 @@ async function exists(file: string): Promise<boolean> {
   );
 }
 
+/**
+ * How old an uncommitted staged file must be before `recover` deletes it when several processes
+ * share the directory: as long as S3ImageStore waits, for the same reason.
+ */
+export const SHARED_STAGING_GRACE_MS = 10 * 60_000;
+
 /** Encrypted files under a local directory: `images/` for published, `staging/` for staged. */
 export class LocalImageStore implements ImageStore {
   private readonly key: Buffer;
+  private readonly stagingGraceMs: number;
 
+  /**
+   * `stagingGraceMs`: 0 (the default) when this process is the directory's only writer (the
+   * embedded database allows one process), so whatever is staged and uncommitted at start-up is
+   * a crash's leftover. When instances share the directory (PostgreSQL, a shared volume), a
+   * young staged file may belong to another instance's transaction that is about to commit:
+   * deleting it would leave that verification without its image, so it is kept until older.
+   */
   constructor(
     private readonly root: string,
     storageKey: Buffer,
+    options: { stagingGraceMs?: number } = {},
   ) {
     this.key = imageEncryptionKey(storageKey);
+    this.stagingGraceMs = options.stagingGraceMs ?? 0;
+  }
+
+  /** Whether a staged file is old enough to be another process's abandoned write. */
+  private async abandoned(file: string): Promise<boolean> {
+    if (this.stagingGraceMs <= 0) return true;
+    const modified = await stat(file).then((s) => s.mtimeMs, () => 0);
+    return modified < Date.now() - this.stagingGraceMs;
   }
 
   private published(key: string) {
@@ -132,7 +155,9 @@ export class LocalImageStore implements ImageStore {
       return { published: 0, discarded: 0 };
     }
     // Half-written temporary files of a crashed stage() are never part of a commit.
-    for (const tmp of files.filter((f) => f.endsWith(".tmp"))) await rm(join(stagingRoot, tmp), { force: true });
+    for (const tmp of files.filter((f) => f.endsWith(".tmp"))) {
+      if (await this.abandoned(join(stagingRoot, tmp))) await rm(join(stagingRoot, tmp), { force: true });
+    }
     const keys = files.filter((f) => f.endsWith(".enc")).map((f) => f.split(sep).join("/").replace(/\.enc$/, ""));
     const committed = keys.length ? await isCommitted(keys) : new Set<string>();
     let published = 0;
@@ -141,7 +166,7 @@ export class LocalImageStore implements ImageStore {
       if (committed.has(key)) {
         await this.publish(key);
         published++;
-      } else {
+      } else if (await this.abandoned(this.staged(key))) {
         await this.discard(key);
         discarded++;
       }

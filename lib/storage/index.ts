@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { getEnv } from "@/lib/env";
 import type { Env } from "@/lib/env";
 import type { ImageStore } from "./image-store";
-import { LocalImageStore } from "./image-store";
+import { LocalImageStore, SHARED_STAGING_GRACE_MS } from "./image-store";
 import { getStorageKey } from "./keys";
 import { createS3Client, S3ImageStore } from "./s3-store";
 import { signImagePath, urlSigningKey } from "./signed-urls";
@@ -25,7 +25,11 @@ export function getImageStore(): ImageStore {
 
 /** The image store `env` asks for; getImageStore keeps one per process. */
 export function createImageStore(env: Env): ImageStore {
-  if (!env.VIGIL_S3_BUCKET) return new LocalImageStore(join(env.VIGIL_DATA_DIR, "store"), getStorageKey());
+  if (!env.VIGIL_S3_BUCKET) {
+    // On PostgreSQL several instances may share the directory (a shared volume), as they share a bucket.
+    const stagingGraceMs = env.DATABASE_URL ? SHARED_STAGING_GRACE_MS : 0;
+    return new LocalImageStore(join(env.VIGIL_DATA_DIR, "store"), getStorageKey(), { stagingGraceMs });
+  }
   const client = createS3Client({
     region: env.VIGIL_S3_REGION,
     endpoint: env.VIGIL_S3_ENDPOINT,
