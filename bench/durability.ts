@@ -13,8 +13,7 @@
  *  - no orphan: the .enc files under <data>/store/images are exactly the images of the records
  *    (count and ids), and <data>/store/staging holds no file once the server has started.
  */
-import { existsSync } from "node:fs";
-import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { parseArgs } from "node:util";
@@ -23,6 +22,7 @@ import type { Outcome } from "./lib/open-loop";
 import { twoPeopleSelfies } from "./lib/selfies";
 import { buildHasRoute, ensureBuild, killServerHard, notableLogLines, startServer, stopServer } from "./lib/server";
 import type { LogLine, Server } from "./lib/server";
+import { filesUnder } from "./lib/files";
 import { ENDPOINT_PATHS, fetchImageStatus, getVerification, keepAliveAgent, listAllVerifications, mapLimited, postVerification, verificationBody } from "./lib/vigil-client";
 import type { Client, EncodedBody, Endpoint, VerificationView } from "./lib/vigil-client";
 
@@ -103,12 +103,6 @@ async function loadAndKill(server: Server, client: Client, endpoint: Endpoint, b
     killedPid: pid,
     killAtMs: Math.round(killAtMs),
   };
-}
-
-async function filesUnder(dir: string): Promise<string[]> {
-  if (!existsSync(dir)) return [];
-  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
-  return entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
 }
 
 interface Invariants {

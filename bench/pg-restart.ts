@@ -22,8 +22,7 @@
  *  - webhooks: a `verification.completed` event reached the test receiver for every 2xx.
  */
 import { randomBytes } from "node:crypto";
-import { existsSync } from "node:fs";
-import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { parseArgs } from "node:util";
@@ -40,7 +39,8 @@ import type { Outcome } from "./lib/open-loop";
 import { twoPeopleSelfies } from "./lib/selfies";
 import { buildHasRoute, ensureBuild, listeningPid, notableLogLines, startServer, stopServer } from "./lib/server";
 import type { Server } from "./lib/server";
-import { ENDPOINT_PATHS, fetchImageStatus, getVerification, keepAliveAgent, listAllVerifications, mapLimited, postVerification, verificationBody } from "./lib/vigil-client";
+import { filesUnder } from "./lib/files";
+import { ENDPOINT_PATHS, errorCodeOf, fetchImageStatus, getVerification, keepAliveAgent, listAllVerifications, mapLimited, postVerification, verificationBody } from "./lib/vigil-client";
 import type { Client, EncodedBody, Endpoint, PostOutcome } from "./lib/vigil-client";
 
 const { values: args } = parseArgs({
@@ -83,16 +83,6 @@ function parseModes(value: string): Mode[] {
 
 /** The clean failure of each endpoint while the database is away. */
 const UNAVAILABLE: Record<Endpoint, string> = { verifik: "HTTP 503 ServiceUnavailable", native: "HTTP 503 DATABASE_UNAVAILABLE" };
-
-/** The error code of an answer's body, native (`error.code`) or Verifik (`code`). */
-function errorCodeOf(text: string): string {
-  try {
-    const body = JSON.parse(text) as { code?: unknown; error?: { code?: unknown } };
-    return String(body.error?.code ?? body.code ?? "");
-  } catch {
-    return "";
-  }
-}
 
 /** postVerification (bench/lib/vigil-client.ts) that also keeps the answer's Retry-After. */
 async function post(client: Client, endpoint: Endpoint, body: EncodedBody, requestId: string): Promise<PostOutcome & { retryAfter: string | null }> {
@@ -249,12 +239,6 @@ async function loadAndRestart(server: Server, client: Client, pg: TestPostgres, 
     latencyP50Ms: round(latencies[Math.floor(latencies.length / 2)]) ?? 0,
     latencyMaxMs: round(latencies[latencies.length - 1]) ?? 0,
   };
-}
-
-async function filesUnder(dir: string): Promise<string[]> {
-  if (!existsSync(dir)) return [];
-  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
-  return entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
 }
 
 interface Invariants {

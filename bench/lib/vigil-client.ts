@@ -72,7 +72,8 @@ function networkError(error: unknown): string {
   return cause?.code ?? (error instanceof Error ? error.message : String(error));
 }
 
-function errorCodeOf(text: string): string {
+/** The error code of an answer's body, native (`error.code`) or Verifik (`code`); "" when none. */
+export function errorCodeOf(text: string): string {
   try {
     const body = JSON.parse(text) as { code?: unknown; error?: { code?: unknown } };
     return String(body.error?.code ?? body.code ?? "");

@@ -95,7 +95,7 @@ export interface WarpOptions {
  * Taps per axis for an output pixel covering `footprint` source pixels. Bilinear alone
  * already spans two source pixels, so below 1.75x shrink one tap suffices.
  */
-function tapsFor(footprint: number): number {
+export function tapsFor(footprint: number): number {
   return footprint < 1.75 ? 1 : Math.min(4, Math.ceil(footprint - 0.25));
 }
 
@@ -169,7 +169,7 @@ export function warpToTensor(src: RgbImage, outToSrc: Affine, width: number, hei
  * Source taps along one axis for an axis-aligned resample: for each output position, k pairs
  * of (first pixel index, weight of the next one); -1 marks a tap outside the source.
  */
-function axisTaps(size: number, scale: number, offset: number, srcSize: number, k: number): { index: Int32Array; frac: Float32Array } {
+export function axisTaps(size: number, scale: number, offset: number, srcSize: number, k: number): { index: Int32Array; frac: Float32Array } {
   const index = new Int32Array(size * k);
   const frac = new Float32Array(size * k);
   for (let o = 0; o < size; o++) {

@@ -1,25 +1,9 @@
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import * as ort from "onnxruntime-node";
 import { describe, expect, it } from "vitest";
-import manifest from "@/models/manifest.json";
-import { flushDenormalWeights } from "./onnx-denormals";
 import { padChannels } from "./onnx-pad-channels";
 import { rewritePRelu } from "./onnx-prelu";
 import { readGraph } from "./onnx-graph";
-
-function loadModel(key: "feature" | "liveness"): Uint8Array {
-  const bytes = readFileSync(join(process.cwd(), "models", manifest.models[key].file));
-  flushDenormalWeights(bytes);
-  return bytes;
-}
-
-const options: ort.InferenceSession.SessionOptions = {
-  graphOptimizationLevel: "all",
-  intraOpNumThreads: 1,
-  interOpNumThreads: 1,
-  extra: { session: { set_denormal_as_zero: "1" } },
-};
+import { loadFlushedModel, testSessionOptions } from "./testing/onnx";
 
 const softmax = (xs: Float32Array) => {
   const max = Math.max(...xs);
@@ -30,7 +14,7 @@ const softmax = (xs: Float32Array) => {
 
 describe("padChannels", () => {
   it("pads every pruned bottleneck of the liveness model to 16-channel multiples", () => {
-    const { model, padded } = padChannels(loadModel("liveness"));
+    const { model, padded } = padChannels(loadFlushedModel("liveness"));
     expect(padded).toBe(15);
     const graph = readGraph(model)!;
     const depthwise = graph.nodes.filter((n) => n.opType === "Conv" && (n.attributes.find((a) => a.name === "group")?.i ?? 1) > 1);
@@ -39,9 +23,9 @@ describe("padChannels", () => {
   });
 
   it("leaves the liveness scores as they were, to float rounding", async () => {
-    const original = loadModel("liveness");
+    const original = loadFlushedModel("liveness");
     const padded = rewritePRelu(padChannels(original).model).model;
-    const [a, b] = await Promise.all([ort.InferenceSession.create(original, options), ort.InferenceSession.create(padded, options)]);
+    const [a, b] = await Promise.all([ort.InferenceSession.create(original, testSessionOptions), ort.InferenceSession.create(padded, testSessionOptions)]);
     try {
       const dims = [1, 3, 128, 128];
       let seed = 99;
@@ -68,7 +52,7 @@ describe("padChannels", () => {
   });
 
   it("leaves a model without pruned bottlenecks unchanged", () => {
-    const feature = loadModel("feature");
+    const feature = loadFlushedModel("feature");
     const { model, padded } = padChannels(feature);
     expect(padded).toBe(0);
     expect(model).toBe(feature);

@@ -1,11 +1,8 @@
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import * as ort from "onnxruntime-node";
 import { describe, expect, it } from "vitest";
-import manifest from "@/models/manifest.json";
-import { flushDenormalWeights } from "./onnx-denormals";
 import { rewritePRelu } from "./onnx-prelu";
 import { readFields } from "./onnx-wire";
+import { loadFlushedModel, testSessionOptions } from "./testing/onnx";
 
 /** The op_type of every node of a model's graph. */
 function opTypes(model: Uint8Array): string[] {
@@ -17,19 +14,6 @@ function opTypes(model: Uint8Array): string[] {
       return new TextDecoder().decode(model.subarray(op.dataStart, op.end));
     });
 }
-
-function loadModel(key: "feature" | "liveness" | "detect"): Uint8Array {
-  const bytes = readFileSync(join(process.cwd(), "models", manifest.models[key].file));
-  flushDenormalWeights(bytes);
-  return bytes;
-}
-
-const options: ort.InferenceSession.SessionOptions = {
-  graphOptimizationLevel: "all",
-  intraOpNumThreads: 1,
-  interOpNumThreads: 1,
-  extra: { session: { set_denormal_as_zero: "1" } },
-};
 
 /** Pseudo-random inputs in the model's input range, the same on every run. */
 function inputs(dims: number[], scale: number, offset: number, count: number): Float32Array[] {
@@ -51,14 +35,14 @@ describe("rewritePRelu", () => {
     { key: "feature" as const, dims: [1, 3, 112, 112], scale: 2, offset: -1 },
     { key: "liveness" as const, dims: [1, 3, 128, 128], scale: 255, offset: 0 },
   ])("replaces every PRelu of $key and gives bit-identical outputs", async ({ key, dims, scale, offset }) => {
-    const original = loadModel(key);
+    const original = loadFlushedModel(key);
     const prelus = opTypes(original).filter((op) => op === "PRelu").length;
     expect(prelus).toBe(33);
     const { model, rewritten } = rewritePRelu(original);
     expect(rewritten).toBe(prelus);
     expect(opTypes(model)).not.toContain("PRelu");
 
-    const [a, b] = await Promise.all([ort.InferenceSession.create(original, options), ort.InferenceSession.create(model, options)]);
+    const [a, b] = await Promise.all([ort.InferenceSession.create(original, testSessionOptions), ort.InferenceSession.create(model, testSessionOptions)]);
     try {
       for (const x of inputs(dims, scale, offset, 3)) {
         const feed = (s: ort.InferenceSession) => ({ [s.inputNames[0]]: new ort.Tensor("float32", x, dims) });
@@ -72,7 +56,7 @@ describe("rewritePRelu", () => {
   });
 
   it("returns a model without PRelu unchanged", () => {
-    const detect = loadModel("detect");
+    const detect = loadFlushedModel("detect");
     const { model, rewritten } = rewritePRelu(detect);
     expect(rewritten).toBe(0);
     expect(model).toBe(detect);

@@ -336,7 +336,7 @@ function candidateScore(support: number, logError: number, areaShare: number): n
 }
 
 /** Bilinear sample of a grey image (clamped at the edges). */
-function sampleGrey(img: GreyImage, x: number, y: number): number {
+export function sampleGrey(img: GreyImage, x: number, y: number): number {
   const xc = Math.min(Math.max(x, 0), img.width - 1.001);
   const yc = Math.min(Math.max(y, 0), img.height - 1.001);
   const x0 = Math.floor(xc), y0 = Math.floor(yc);

@@ -1,33 +1,11 @@
 /**
  * warpToTensor's scale-and-shift path as first written, one pixel at a time, kept as the
- * reference the faster implementation in geometry.ts must match bit for bit.
+ * reference the faster implementation in geometry.ts must match bit for bit. It shares only
+ * where the taps fall (tapsFor, axisTaps); how they are weighted and summed is its own.
  */
+import { axisTaps, tapsFor } from "../geometry";
 import type { Affine, WarpOptions } from "../geometry";
 import type { RgbImage } from "../image";
-
-function tapsFor(footprint: number): number {
-  return footprint < 1.75 ? 1 : Math.min(4, Math.ceil(footprint - 0.25));
-}
-
-function axisTaps(size: number, scale: number, offset: number, srcSize: number, k: number): { index: Int32Array; frac: Float32Array } {
-  const index = new Int32Array(size * k);
-  const frac = new Float32Array(size * k);
-  for (let o = 0; o < size; o++) {
-    for (let t = 0; t < k; t++) {
-      const pos = scale * (o + (t + 0.5) / k - 0.5) + offset;
-      if (pos < -0.5 || pos > srcSize - 0.5) {
-        index[o * k + t] = -1;
-        continue;
-      }
-      // Clamp to the edge pixels within half a pixel of the border.
-      const clamped = Math.min(Math.max(pos, 0), srcSize - 1);
-      const i0 = Math.min(Math.floor(clamped), srcSize - 2 < 0 ? 0 : srcSize - 2);
-      index[o * k + t] = i0;
-      frac[o * k + t] = srcSize > 1 ? clamped - i0 : 0;
-    }
-  }
-  return { index, frac };
-}
 
 export function referenceResizeToTensor(src: RgbImage, m: Affine, width: number, height: number, opts: WarpOptions, out?: Float32Array): Float32Array {
   const planes = opts.channels.length;

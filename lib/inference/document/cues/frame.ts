@@ -1,4 +1,5 @@
 import type { GreyImage } from "../locate";
+import { sampleGrey } from "../locate";
 import type { Quad } from "../quad";
 
 /**
@@ -57,17 +58,6 @@ const MAX_SHEET_WIDTH = 0.95;
 /** Least share of the document's white a sheet's margin has: it is the paper the document is printed on. */
 const SHEET_WHITE = 0.85;
 
-/** Bilinear sample of a grey image (clamped at the edges). */
-function sample(img: GreyImage, x: number, y: number): number {
-  const xc = Math.min(Math.max(x, 0), img.width - 1.001);
-  const yc = Math.min(Math.max(y, 0), img.height - 1.001);
-  const x0 = Math.floor(xc), y0 = Math.floor(yc);
-  const fx = xc - x0, fy = yc - y0;
-  const i = y0 * img.width + x0;
-  const d = img.data;
-  return (d[i] * (1 - fx) + d[i + 1] * fx) * (1 - fy) + (d[i + img.width] * (1 - fx) + d[i + img.width + 1] * fx) * fy;
-}
-
 function median(values: number[]): number {
   if (values.length === 0) return 0;
   // A typed array sorts numbers natively, several times faster than a comparator.
@@ -96,7 +86,7 @@ function bandAlong(grey: GreyImage, px: number, py: number, nx: number, ny: numb
   for (let d = skip; d <= reach; d += step) {
     const x = px + nx * d, y = py + ny * d;
     if (x < 0 || y < 0 || x > grey.width - 1 || y > grey.height - 1) break;
-    const v = (sample(grey, x, y) + sample(grey, x - across[0], y - across[1]) + sample(grey, x + across[0], y + across[1])) / 3;
+    const v = (sampleGrey(grey, x, y) + sampleGrey(grey, x - across[0], y - across[1]) + sampleGrey(grey, x + across[0], y + across[1])) / 3;
     if (end >= 0) {
       if (d > end + beyondPx) break;
       beyond = Math.min(beyond, v);
