@@ -56,9 +56,10 @@ const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
  * dropped so a developer's PostgreSQL is never touched by the tests.
  */
 function vigilEnv(dataDir: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, VIGIL_DATA_DIR: dataDir, NEXT_TELEMETRY_DISABLED: "1", ...extra };
+  // The embedded database unless the test itself asks for PostgreSQL (`extra.DATABASE_URL`).
+  const env: NodeJS.ProcessEnv = { ...process.env };
   delete env.DATABASE_URL;
-  return env;
+  return { ...env, VIGIL_DATA_DIR: dataDir, NEXT_TELEMETRY_DISABLED: "1", ...extra };
 }
 
 /** A fresh data directory under the OS temp folder. */
