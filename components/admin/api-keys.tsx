@@ -3,6 +3,7 @@
 import { useRouter } from "next/navigation";
 import { useState, useTransition } from "react";
 import { createKeyAction, revokeKeyAction } from "@/app/(console)/admin/keys/actions";
+import { ActionError, useActionRunner } from "@/components/console/action-runner";
 
 const SCOPES = ["verify", "documents", "search"] as const;
 
@@ -72,8 +73,7 @@ export function CreateKeyForm({ projects }: { projects: Array<{ id: string; slug
 
 export function RevokeKeyButton({ keyId, prefix }: { keyId: string; prefix: string }) {
   const router = useRouter();
-  const [error, setError] = useState<string | null>(null);
-  const [pending, startTransition] = useTransition();
+  const { error, pending, run } = useActionRunner();
   return (
     <>
       <button
@@ -82,20 +82,12 @@ export function RevokeKeyButton({ keyId, prefix }: { keyId: string; prefix: stri
         disabled={pending}
         onClick={() => {
           if (!window.confirm(`Revoke ${prefix}…? Requests with it will fail from now on.`)) return;
-          startTransition(async () => {
-            const r = await revokeKeyAction({ keyId });
-            if (!r.ok) setError(`${r.error.message} (${r.error.code})`);
-            else router.refresh();
-          });
+          run(() => revokeKeyAction({ keyId }), () => router.refresh());
         }}
       >
         Revoke
       </button>
-      {error ? (
-        <p role="alert" className="error small">
-          {error}
-        </p>
-      ) : null}
+      <ActionError error={error} />
     </>
   );
 }

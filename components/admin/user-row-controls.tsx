@@ -1,23 +1,14 @@
 "use client";
 
 import { useRouter } from "next/navigation";
-import { useState, useTransition } from "react";
 import { updateUserAction } from "@/app/(console)/admin/users/actions";
+import { ActionError, useActionRunner } from "@/components/console/action-runner";
 
 /** Role and enabled state of one user, changed in place; refusals (the last admin) are shown. */
 export function UserRowControls({ userId, email, role, disabled }: { userId: string; email: string; role: "admin" | "reviewer"; disabled: boolean }) {
   const router = useRouter();
-  const [error, setError] = useState<string | null>(null);
-  const [pending, startTransition] = useTransition();
-  const apply = (change: { role?: "admin" | "reviewer"; disabled?: boolean }) =>
-    startTransition(async () => {
-      const result = await updateUserAction({ userId, ...change });
-      if (!result.ok) setError(`${result.error.message} (${result.error.code})`);
-      else {
-        setError(null);
-        router.refresh();
-      }
-    });
+  const { error, pending, run } = useActionRunner();
+  const apply = (change: { role?: "admin" | "reviewer"; disabled?: boolean }) => run(() => updateUserAction({ userId, ...change }), () => router.refresh());
   return (
     <>
       <td>
@@ -30,11 +21,7 @@ export function UserRowControls({ userId, email, role, disabled }: { userId: str
         <button type="button" disabled={pending} onClick={() => apply({ disabled: !disabled })}>
           {disabled ? "Enable" : "Disable"}
         </button>
-        {error ? (
-          <p role="alert" className="error small">
-            {error}
-          </p>
-        ) : null}
+        <ActionError error={error} />
       </td>
     </>
   );

@@ -1,34 +1,19 @@
 "use client";
 
 import { useRouter } from "next/navigation";
-import { useEffect, useState, useTransition } from "react";
+import { useEffect } from "react";
 import { redeliverWebhookAction } from "@/app/(console)/admin/webhooks/actions";
+import { ActionError, useActionRunner } from "@/components/console/action-runner";
 
 /** Sends a logged delivery's event to its endpoint again, as a new delivery. */
 export function WebhookRedeliverButton({ deliveryId }: { deliveryId: string }) {
-  const [error, setError] = useState<string | null>(null);
-  const [pending, startTransition] = useTransition();
+  const { error, pending, run } = useActionRunner();
   return (
     <>
-      <button
-        type="button"
-        className="link"
-        disabled={pending}
-        aria-label={`Redeliver ${deliveryId}`}
-        onClick={() =>
-          startTransition(async () => {
-            const r = await redeliverWebhookAction({ deliveryId });
-            setError(r.ok ? null : `${r.error.message} (${r.error.code})`);
-          })
-        }
-      >
+      <button type="button" className="link" disabled={pending} aria-label={`Redeliver ${deliveryId}`} onClick={() => run(() => redeliverWebhookAction({ deliveryId }))}>
         Redeliver
       </button>
-      {error ? (
-        <p role="alert" className="error small">
-          {error}
-        </p>
-      ) : null}
+      <ActionError error={error} />
     </>
   );
 }

@@ -1,14 +1,13 @@
 "use client";
 
 import { useRouter } from "next/navigation";
-import { useState, useTransition } from "react";
 import { deletePersonAction } from "@/app/(console)/gallery/actions";
+import { ActionError, useActionRunner } from "@/components/console/action-runner";
 
 /** Admins only: deletes an enrolled person after a confirmation, then returns to the gallery. */
 export function DeletePersonButton({ projectId, projectSlug, personId, name, faces }: { projectId: string; projectSlug: string; personId: string; name: string; faces: number }) {
   const router = useRouter();
-  const [error, setError] = useState<string | null>(null);
-  const [pending, startTransition] = useTransition();
+  const { error, pending, run } = useActionRunner();
   return (
     <>
       <button
@@ -18,20 +17,15 @@ export function DeletePersonButton({ projectId, projectSlug, personId, name, fac
         onClick={() => {
           const what = faces === 1 ? "their enrolled face" : `their ${faces} enrolled faces`;
           if (!window.confirm(`Delete ${name} and ${what}? Searches stop finding them at once; duplicate checks that named them keep the name and score.`)) return;
-          startTransition(async () => {
-            const result = await deletePersonAction({ projectId, personId });
-            if (!result.ok) setError(`${result.error.message} (${result.error.code})`);
-            else router.push(`/gallery?project=${encodeURIComponent(projectSlug)}&deleted=1`);
-          });
+          run(
+            () => deletePersonAction({ projectId, personId }),
+            () => router.push(`/gallery?project=${encodeURIComponent(projectSlug)}&deleted=1`),
+          );
         }}
       >
         {pending ? "Deleting…" : "Delete person"}
       </button>
-      {error ? (
-        <p role="alert" className="error small">
-          {error}
-        </p>
-      ) : null}
+      <ActionError error={error} />
     </>
   );
 }
