@@ -346,21 +346,34 @@ export function parseVerifikSearch(body: ParsedBody, options: { crops: boolean }
   return { images, collectionId: optionalString(fields, "collection_id", 200) || null, maxResults: maxResults(fields), minScore, searchMode };
 }
 
+/** The persons a Verifik search finds: its `min_score` read on Vigil's bands, best first. */
+async function verifikCandidates(
+  db: Database,
+  caller: Caller,
+  bands: PolicyBands,
+  collections: string[] | null,
+  probe: Float32Array,
+  input: { maxResults: number; searchMode: SearchMode; minScore: number },
+) {
+  const { candidates } = await findCandidates(db, {
+    projectId: caller.project.id,
+    probe,
+    collections,
+    limit: input.maxResults,
+    mode: input.searchMode,
+    minSimilarity: fromVerifikScore(input.minScore, bands),
+    bands,
+  });
+  return candidates;
+}
+
 /** Runs a search with the mean embedding of the images; `faceCrop` for the crops route. */
 export async function verifikSearch(db: Database, caller: Caller, input: VerifikSearchInput, options: { faceCrop: boolean; requestId: string; origin: string }) {
   const policy = await getActivePolicy(db, caller.project.id);
   // An unknown collection is NOT_FOUND before any inference runs.
   const collections = input.collectionId ? await resolveCollections(db, caller.project.id, [input.collectionId]) : null;
   const probe = await analyzeProbe(input.images, { bands: policy.bands, faceCrop: options.faceCrop, names: input.images.map((_, i) => `images[${i}]`) });
-  const { candidates } = await findCandidates(db, {
-    projectId: caller.project.id,
-    probe: probe.embedding,
-    collections,
-    limit: input.maxResults,
-    mode: input.searchMode,
-    minSimilarity: fromVerifikScore(input.minScore, policy.bands),
-    bands: policy.bands,
-  });
+  const candidates = await verifikCandidates(db, caller, policy.bands, collections, probe.embedding, input);
   return { id: options.requestId, data: presentMatches(candidates, policy.bands, actorOf(caller), options.origin), signature: signature() };
 }
 
@@ -395,19 +408,7 @@ export async function verifikLiveSearch(db: Database, caller: Caller, input: Ver
   const probe = await analyzeProbe([input.image], { bands: policy.bands, liveness: true });
   const livenessScore = roundTo(probe.analyses[0].subject.liveness ?? 0, 4);
   const passed = livenessScore >= input.livenessMinScore;
-  const candidates = passed
-    ? (
-        await findCandidates(db, {
-          projectId: caller.project.id,
-          probe: probe.embedding,
-          collections,
-          limit: input.maxResults,
-          mode: input.searchMode,
-          minSimilarity: fromVerifikScore(input.minScore, policy.bands),
-          bands: policy.bands,
-        })
-      ).candidates
-    : [];
+  const candidates = passed ? await verifikCandidates(db, caller, policy.bands, collections, probe.embedding, input) : [];
   return {
     id: options.requestId,
     data: { persons: presentMatches(candidates, policy.bands, actorOf(caller), options.origin), liveness: { liveness_score: livenessScore, min_score: input.livenessMinScore, passed } },
