@@ -84,6 +84,7 @@ describe("warpToTensor, scale and shift", () => {
     // 2-4 tap shrinks, and crops hanging over every edge.
     { m: [1.25, 0, -20.2, 0, 1.25, 3.1], w: 120, h: 60, opts: { channels: [0, 1, 2], mean: 127, std: 128, border: 127, antialias: true } },
     { m: [2.3, 0, -60, 0, 2.3, -40], w: 80, h: 60, opts: { channels: [0, 1, 2], mean: 127, std: 128, border: 127, antialias: true } },
+    { m: [1.95, 0, -30.4, 0, 1.95, -12.7], w: 80, h: 60, opts: { channels: [0, 1, 2], mean: 127, std: 128, border: 127, antialias: true } },
     { m: [1.7, 0, 5.3, 0, 1.7, 2.2], w: 40, h: 40, opts: { channels: [-1], mean: 0, std: 256, border: 0, antialias: true } },
     { m: [0.61, 0, -3, 0, 0.61, 10.4], w: 64, h: 64, opts: { channels: [2, 1, 0], mean: 0, std: 1, border: 0, antialias: false } },
     { m: [3.6, 0, 70, 0, 3.9, 50], w: 30, h: 25, opts: { channels: [2, 1, 0], mean: 127, std: 128, border: 0, antialias: true } },

@@ -245,6 +245,10 @@ function resizeToTensor(src: RgbImage, m: Affine, width: number, height: number,
   };
   // The common case (detector, liveness): one tap, all three channels.
   const oneTapRgb = k === 1 && !grey && d0 >= 0 && d1 >= 0 && d2 >= 0;
+  // The detector's letterbox of a passport page looked at half size (625 x 440 into 320 x 240):
+  // two taps a side. Its own loop sums the taps in the same order as the general one.
+  const twoTapRgb = k === 2 && !grey && d0 >= 0 && d1 >= 0 && d2 >= 0;
+  const sums = new Float64Array(3);
   for (let oy = 0; oy < height; oy++) {
     const rowStart = oy * width;
     if (oneTapRgb) {
@@ -269,30 +273,78 @@ function resizeToTensor(src: RgbImage, m: Affine, width: number, height: number,
       }
       continue;
     }
-    for (let ox = 0; ox < width; ox++) {
-      let r = 0, g = 0, b = 0;
-      for (let ty = 0; ty < k; ty++) {
-        const at = rowAt[oy * k + ty];
-        const ay0 = rowW0[oy * k + ty], ay1 = rowW1[oy * k + ty];
-        for (let tx = 0; tx < k; tx++) {
-          const cx = colAt[ox * k + tx];
-          if (cx < 0 || at < 0) {
-            r += border; g += border; b += border;
-            continue;
-          }
-          const ax0 = colW0[ox * k + tx], ax1 = colW1[ox * k + tx];
-          const w00 = ax0 * ay0, w10 = ax1 * ay0, w01 = ax0 * ay1, w11 = ax1 * ay1;
-          const i00 = at + cx;
-          const i10 = i00 + next, i01 = i00 + down, i11 = i01 + next;
-          r += data[i00] * w00 + data[i10] * w10 + data[i01] * w01 + data[i11] * w11;
-          g += data[i00 + 1] * w00 + data[i10 + 1] * w10 + data[i01 + 1] * w01 + data[i11 + 1] * w11;
-          b += data[i00 + 2] * w00 + data[i10 + 2] * w10 + data[i01 + 2] * w01 + data[i11 + 2] * w11;
+    if (twoTapRgb && rowAt[2 * oy] >= 0 && rowAt[2 * oy + 1] >= 0) {
+      const atA = rowAt[2 * oy], atB = rowAt[2 * oy + 1];
+      const ayA0 = rowW0[2 * oy], ayA1 = rowW1[2 * oy], ayB0 = rowW0[2 * oy + 1], ayB1 = rowW1[2 * oy + 1];
+      for (let ox = 0; ox < width; ox++) {
+        const cxA = colAt[2 * ox], cxB = colAt[2 * ox + 1];
+        if (cxA < 0 || cxB < 0) {
+          tapsWithBorder(ox, oy);
+          put(rowStart + ox, sums[0], sums[1], sums[2]);
+          continue;
         }
+        const axA0 = colW0[2 * ox], axA1 = colW1[2 * ox], axB0 = colW0[2 * ox + 1], axB1 = colW1[2 * ox + 1];
+        let r = 0, g = 0, b = 0;
+        // Tap (row A, column A), (A, B), (B, A), (B, B): the general loop's order.
+        let w00 = axA0 * ayA0, w10 = axA1 * ayA0, w01 = axA0 * ayA1, w11 = axA1 * ayA1;
+        let i00 = atA + cxA, i10 = i00 + next, i01 = i00 + down, i11 = i01 + next;
+        r += data[i00] * w00 + data[i10] * w10 + data[i01] * w01 + data[i11] * w11;
+        g += data[i00 + 1] * w00 + data[i10 + 1] * w10 + data[i01 + 1] * w01 + data[i11 + 1] * w11;
+        b += data[i00 + 2] * w00 + data[i10 + 2] * w10 + data[i01 + 2] * w01 + data[i11 + 2] * w11;
+        w00 = axB0 * ayA0; w10 = axB1 * ayA0; w01 = axB0 * ayA1; w11 = axB1 * ayA1;
+        i00 = atA + cxB; i10 = i00 + next; i01 = i00 + down; i11 = i01 + next;
+        r += data[i00] * w00 + data[i10] * w10 + data[i01] * w01 + data[i11] * w11;
+        g += data[i00 + 1] * w00 + data[i10 + 1] * w10 + data[i01 + 1] * w01 + data[i11 + 1] * w11;
+        b += data[i00 + 2] * w00 + data[i10 + 2] * w10 + data[i01 + 2] * w01 + data[i11 + 2] * w11;
+        w00 = axA0 * ayB0; w10 = axA1 * ayB0; w01 = axA0 * ayB1; w11 = axA1 * ayB1;
+        i00 = atB + cxA; i10 = i00 + next; i01 = i00 + down; i11 = i01 + next;
+        r += data[i00] * w00 + data[i10] * w10 + data[i01] * w01 + data[i11] * w11;
+        g += data[i00 + 1] * w00 + data[i10 + 1] * w10 + data[i01 + 1] * w01 + data[i11 + 1] * w11;
+        b += data[i00 + 2] * w00 + data[i10 + 2] * w10 + data[i01 + 2] * w01 + data[i11 + 2] * w11;
+        w00 = axB0 * ayB0; w10 = axB1 * ayB0; w01 = axB0 * ayB1; w11 = axB1 * ayB1;
+        i00 = atB + cxB; i10 = i00 + next; i01 = i00 + down; i11 = i01 + next;
+        r += data[i00] * w00 + data[i10] * w10 + data[i01] * w01 + data[i11] * w11;
+        g += data[i00 + 1] * w00 + data[i10 + 1] * w10 + data[i01 + 1] * w01 + data[i11 + 1] * w11;
+        b += data[i00 + 2] * w00 + data[i10 + 2] * w10 + data[i01 + 2] * w01 + data[i11 + 2] * w11;
+        const idx = rowStart + ox;
+        result[d0 + idx] = (r * inv - mean) * scale;
+        result[d1 + idx] = (g * inv - mean) * scale;
+        result[d2 + idx] = (b * inv - mean) * scale;
       }
-      put(rowStart + ox, r, g, b);
+      continue;
+    }
+    for (let ox = 0; ox < width; ox++) {
+      tapsWithBorder(ox, oy);
+      put(rowStart + ox, sums[0], sums[1], sums[2]);
     }
   }
   return result;
+
+  /** Into `sums`, R, G and B summed over output pixel (ox, oy)'s k x k taps, a tap outside the source counting as `border`. */
+  function tapsWithBorder(ox: number, oy: number): void {
+    let r = 0, g = 0, b = 0;
+    for (let ty = 0; ty < k; ty++) {
+      const at = rowAt[oy * k + ty];
+      const ay0 = rowW0[oy * k + ty], ay1 = rowW1[oy * k + ty];
+      for (let tx = 0; tx < k; tx++) {
+        const cx = colAt[ox * k + tx];
+        if (cx < 0 || at < 0) {
+          r += border; g += border; b += border;
+          continue;
+        }
+        const ax0 = colW0[ox * k + tx], ax1 = colW1[ox * k + tx];
+        const w00 = ax0 * ay0, w10 = ax1 * ay0, w01 = ax0 * ay1, w11 = ax1 * ay1;
+        const i00 = at + cx;
+        const i10 = i00 + next, i01 = i00 + down, i11 = i01 + next;
+        r += data[i00] * w00 + data[i10] * w10 + data[i01] * w01 + data[i11] * w11;
+        g += data[i00 + 1] * w00 + data[i10 + 1] * w10 + data[i01 + 1] * w01 + data[i11 + 1] * w11;
+        b += data[i00 + 2] * w00 + data[i10 + 2] * w10 + data[i01 + 2] * w01 + data[i11 + 2] * w11;
+      }
+    }
+    sums[0] = r;
+    sums[1] = g;
+    sums[2] = b;
+  }
 }
 
 /** The affine taking output pixels of a `width` x `height` crop to the source square `box`. */
