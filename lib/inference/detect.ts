@@ -69,19 +69,29 @@ interface RawDetection {
   score: number;
 }
 
-async function runPass(models: ModelSet, image: RgbImage, fill: number, tensor: Float32Array, minScore = FACE_SCORE_THRESHOLD): Promise<RawDetection[]> {
+async function runPass(models: ModelSet, image: RgbImage, fill: number, tensor: Float32Array, minScore = FACE_SCORE_THRESHOLD, halfTurn = false): Promise<RawDetection[]> {
   // The image, scaled to `fill` of the largest size that fits, centred on a grey canvas
   // (grey normalises to zero). `s` is image pixels per canvas pixel.
   const s = 1 / (Math.min(DET_WIDTH / image.width, DET_HEIGHT / image.height) * fill);
   const offX = (DET_WIDTH - image.width / s) / 2;
   const offY = (DET_HEIGHT - image.height / s) / 2;
-  warpToTensor(image, [s, 0, (0.5 - offX) * s - 0.5, 0, s, (0.5 - offY) * s - 0.5], DET_WIDTH, DET_HEIGHT, {
-    channels: [0, 1, 2],
-    mean: DET_MEAN,
-    std: DET_STD,
-    border: DET_MEAN,
-    antialias: true,
-  }, tensor);
+  if (!(detectorInputHolds?.image.deref() === image && detectorInputHolds.fill === fill)) {
+    warpToTensor(image, [s, 0, (0.5 - offX) * s - 0.5, 0, s, (0.5 - offY) * s - 0.5], DET_WIDTH, DET_HEIGHT, {
+      channels: [0, 1, 2],
+      mean: DET_MEAN,
+      std: DET_STD,
+      border: DET_MEAN,
+      antialias: true,
+    }, tensor);
+    detectorInputHolds = { image: new WeakRef(image), fill, halfTurn: false };
+  }
+  // The canvas is centred on the image, so the image turned by 180 degrees is sampled at the
+  // mirrored points: its input is this one with every plane reversed (to within rounding of
+  // the last bit of a float, where the bilinear weights are summed in the other order).
+  if (detectorInputHolds.halfTurn !== halfTurn) {
+    for (let p = 0; p < 3; p++) tensor.subarray(p * DET_WIDTH * DET_HEIGHT, (p + 1) * DET_WIDTH * DET_HEIGHT).reverse();
+    detectorInputHolds.halfTurn = halfTurn;
+  }
   const { scores, boxes } = await runModel(models.detect, tensor, [1, 3, DET_HEIGHT, DET_WIDTH]);
   const found: RawDetection[] = [];
   const n = scores.length / 2;
@@ -107,17 +117,23 @@ function clipBox(box: Box, width: number, height: number): Box | null {
 
 /** The detector's input buffer, reused: a thread runs one detection at a time. */
 let detectorInput: Float32Array | undefined;
+/**
+ * Whose letterbox `detectorInput` holds: looking at the same image again (the other way up,
+ * see runPass) reuses it.
+ */
+let detectorInputHolds: { image: WeakRef<RgbImage>; fill: number; halfTurn: boolean } | undefined;
 
 /**
  * Finds face boxes in `image` (pixels of the working image). Runs the full-frame pass and,
  * only when it finds nothing, the padded passes; `fills` replaces PASS_FILL (a caller that
  * knows no face can be too large for the first pass spares the others) and `minScore`
- * FACE_SCORE_THRESHOLD (a caller that knows where a face must be).
+ * FACE_SCORE_THRESHOLD (a caller that knows where a face must be). With `halfTurn`, the
+ * faces are those of the image turned by 180 degrees, in its pixels, without turning it.
  */
-export async function detectBoxes(models: ModelSet, image: RgbImage, options: { fills?: readonly number[]; minScore?: number } = {}): Promise<RawDetection[]> {
+export async function detectBoxes(models: ModelSet, image: RgbImage, options: { fills?: readonly number[]; minScore?: number; halfTurn?: boolean } = {}): Promise<RawDetection[]> {
   const tensor = (detectorInput ??= new Float32Array(3 * DET_WIDTH * DET_HEIGHT));
   for (const fill of options.fills ?? PASS_FILL) {
-    const found = (await runPass(models, image, fill, tensor, options.minScore))
+    const found = (await runPass(models, image, fill, tensor, options.minScore, options.halfTurn))
       .map((d) => ({ ...d, box: clipBox(d.box, image.width, image.height) }))
       .filter((d): d is RawDetection => d.box !== null);
     if (found.length > 0) return found;

@@ -248,9 +248,12 @@ export async function findPortraitFace(
   for (const pass of options.passes ?? PORTRAIT_PASSES) {
     let best: PortraitFace | null = null;
     for (const [index, imageOf] of images.entries()) {
-      const image = imageOf();
+      // The whole document turned over is looked at through the upright one's detector input
+      // (detect.ts, halfTurn), so the turned copy is only made for the zone passes.
+      const turnedWhole = pass === "document" && index === 1;
+      const image = turnedWhole ? images[0]() : imageOf();
       const { width, height } = image;
-      const faces = (await facesOfPass(models, image, pass)).filter(
+      const faces = (turnedWhole ? await detectBoxes(models, image, { fills: [1], halfTurn: true }) : await facesOfPass(models, image, pass)).filter(
         (f) =>
           portraitFits(f.box, width, height) &&
           (!strict || strictFits(f.box, width, height)),
