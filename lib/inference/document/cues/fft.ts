@@ -34,10 +34,14 @@ function planFor(n: number): Plan {
 /*
  * Both passes below are the textbook iterative radix-2 FFT (bit reversal, then butterflies of
  * size 2, 4, ..., n), and each output is computed by exactly the same products and sums, in
- * the same order, as that textbook loop would: only the order in which independent butterflies
- * are visited differs, so the spectra are bit-identical to it (fft.test.ts checks this against
- * a copy of the plain version). The k = 0 twiddle (1, -0) is still multiplied, not skipped:
- * skipping it would change the sign of some zeros and turn infinities into something else.
+ * the same order, as that textbook loop would, so the spectra are bit-identical to it (fft.test.ts
+ * checks this against a copy of the plain version). What differs is only the order in which
+ * independent butterflies are visited, and that two stages are done on four values held in
+ * registers before they go back to memory: the sizes s and 2s of one group of four points
+ * (rows q, q + s/2, q + s, q + 3s/2) use no other point, so the memory is read and written half
+ * as often. This is a radix-4 loop with radix-2 arithmetic; true radix-4 butterflies would round
+ * differently. The k = 0 twiddle (1, -0) and the k = n/4 one (6e-17, -1) are still multiplied,
+ * not skipped: skipping them would change the last bit of some values and the sign of some zeros.
  */
 
 /** In-place FFT of the row of `n` complex values at `offset`. */
@@ -49,25 +53,62 @@ function fftRow(plan: Plan, re: Float64Array, im: Float64Array, offset: number):
     t = im[a]; im[a] = im[b]; im[b] = t;
   }
   const end = offset + n;
-  // Size 2: the twiddle is 1, a plain sum and difference.
-  for (let a = offset; a < end; a += 2) {
-    const b = a + 1;
-    const xr = re[b], xi = im[b];
-    re[b] = re[a] - xr; im[b] = im[a] - xi;
-    re[a] += xr; im[a] += xi;
+  if (n === 2) {
+    const ar = re[offset], ai = im[offset], br = re[offset + 1], bi = im[offset + 1];
+    re[offset + 1] = ar - br; im[offset + 1] = ai - bi;
+    re[offset] = ar + br; im[offset] = ai + bi;
+    return;
   }
-  for (let size = 4; size <= n; size <<= 1) {
-    const half = size >> 1, step = n / size;
-    for (let start = offset; start < end; start += size) {
-      for (let k = 0, t = 0; k < half; k++, t += step) {
-        const wr = cos[t], wi = sin[t];
-        const a = start + k, b = a + half;
-        const br = re[b], bi = im[b];
-        const xr = br * wr - bi * wi;
-        const xi = br * wi + bi * wr;
-        re[b] = re[a] - xr; im[b] = im[a] - xi;
-        re[a] += xr; im[a] += xi;
+  // Sizes 2 (twiddle 1: a plain sum and difference) and 4.
+  const c0 = cos[0], s0 = sin[0], c1 = cos[n / 4], s1 = sin[n / 4];
+  for (let p0 = offset; p0 < end; p0 += 4) {
+    const p1 = p0 + 1, p2 = p0 + 2, p3 = p0 + 3;
+    let ar = re[p0], ai = im[p0], br = re[p1], bi = im[p1];
+    const v0r = ar + br, v0i = ai + bi, v1r = ar - br, v1i = ai - bi;
+    ar = re[p2]; ai = im[p2]; br = re[p3]; bi = im[p3];
+    const v2r = ar + br, v2i = ai + bi, v3r = ar - br, v3i = ai - bi;
+    let xr = v2r * c0 - v2i * s0, xi = v2r * s0 + v2i * c0;
+    re[p2] = v0r - xr; im[p2] = v0i - xi;
+    re[p0] = v0r + xr; im[p0] = v0i + xi;
+    xr = v3r * c1 - v3i * s1; xi = v3r * s1 + v3i * c1;
+    re[p3] = v1r - xr; im[p3] = v1i - xi;
+    re[p1] = v1r + xr; im[p1] = v1i + xi;
+  }
+  let size = 8;
+  // Sizes s and 2s together.
+  for (; 2 * size <= n; size *= 4) {
+    const h = size >> 1, stepA = n / size, stepB = stepA >> 1;
+    for (let start = offset; start < end; start += 2 * size) {
+      for (let k = 0; k < h; k++) {
+        const wr = cos[k * stepA], wi = sin[k * stepA];
+        const ur = cos[k * stepB], ui = sin[k * stepB];
+        const vr = cos[(k + h) * stepB], vi = sin[(k + h) * stepB];
+        const p0 = start + k, p1 = p0 + h, p2 = p0 + size, p3 = p2 + h;
+        let ar = re[p0], ai = im[p0], br = re[p1], bi = im[p1];
+        let xr = br * wr - bi * wi, xi = br * wi + bi * wr;
+        const a0r = ar + xr, a0i = ai + xi, a1r = ar - xr, a1i = ai - xi;
+        ar = re[p2]; ai = im[p2]; br = re[p3]; bi = im[p3];
+        xr = br * wr - bi * wi; xi = br * wi + bi * wr;
+        const a2r = ar + xr, a2i = ai + xi, a3r = ar - xr, a3i = ai - xi;
+        xr = a2r * ur - a2i * ui; xi = a2r * ui + a2i * ur;
+        re[p2] = a0r - xr; im[p2] = a0i - xi;
+        re[p0] = a0r + xr; im[p0] = a0i + xi;
+        xr = a3r * vr - a3i * vi; xi = a3r * vi + a3i * vr;
+        re[p3] = a1r - xr; im[p3] = a1i - xi;
+        re[p1] = a1r + xr; im[p1] = a1i + xi;
       }
+    }
+  }
+  // The last size alone when the number of stages after size 4 is odd.
+  if (size === n) {
+    const h = size >> 1;
+    for (let k = 0; k < h; k++) {
+      const wr = cos[k], wi = sin[k];
+      const a = offset + k, b = a + h;
+      const ar = re[a], ai = im[a], br = re[b], bi = im[b];
+      const xr = br * wr - bi * wi, xi = br * wi + bi * wr;
+      re[b] = ar - xr; im[b] = ai - xi;
+      re[a] = ar + xr; im[a] = ai + xi;
     }
   }
 }
@@ -87,29 +128,71 @@ function fftColumns(plan: Plan, re: Float64Array, im: Float64Array, x0: number, 
       t = im[a]; im[a] = im[b]; im[b] = t;
     }
   }
-  for (let ra = 0; ra < n * n; ra += 2 * n) {
-    const d = n;
-    for (let a = ra + x0, end = ra + x1; a < end; a++) {
-      const b = a + d;
-      const xr = re[b], xi = im[b];
-      re[b] = re[a] - xr; im[b] = im[a] - xi;
-      re[a] += xr; im[a] += xi;
+  if (n === 2) {
+    for (let a = x0; a < x1; a++) {
+      const b = a + n;
+      const ar = re[a], ai = im[a], br = re[b], bi = im[b];
+      re[b] = ar - br; im[b] = ai - bi;
+      re[a] = ar + br; im[a] = ai + bi;
+    }
+    return;
+  }
+  // Sizes 2 (twiddle 1: a plain sum and difference) and 4.
+  const c0 = cos[0], s0 = sin[0], c1 = cos[n / 4], s1 = sin[n / 4];
+  for (let r = 0; r < n * n; r += 4 * n) {
+    for (let p0 = r + x0, end = r + x1; p0 < end; p0++) {
+      const p1 = p0 + n, p2 = p1 + n, p3 = p2 + n;
+      let ar = re[p0], ai = im[p0], br = re[p1], bi = im[p1];
+      const v0r = ar + br, v0i = ai + bi, v1r = ar - br, v1i = ai - bi;
+      ar = re[p2]; ai = im[p2]; br = re[p3]; bi = im[p3];
+      const v2r = ar + br, v2i = ai + bi, v3r = ar - br, v3i = ai - bi;
+      let xr = v2r * c0 - v2i * s0, xi = v2r * s0 + v2i * c0;
+      re[p2] = v0r - xr; im[p2] = v0i - xi;
+      re[p0] = v0r + xr; im[p0] = v0i + xi;
+      xr = v3r * c1 - v3i * s1; xi = v3r * s1 + v3i * c1;
+      re[p3] = v1r - xr; im[p3] = v1i - xi;
+      re[p1] = v1r + xr; im[p1] = v1i + xi;
     }
   }
-  for (let size = 4; size <= n; size <<= 1) {
-    const half = size >> 1, step = n / size, d = half * n;
-    for (let start = 0; start < n; start += size) {
-      for (let k = 0; k < half; k++) {
-        const wr = cos[k * step], wi = sin[k * step];
-        const ra = (start + k) * n;
-        for (let a = ra + x0, end = ra + x1; a < end; a++) {
-          const b = a + d;
-          const br = re[b], bi = im[b];
-          const xr = br * wr - bi * wi;
-          const xi = br * wi + bi * wr;
-          re[b] = re[a] - xr; im[b] = im[a] - xi;
-          re[a] += xr; im[a] += xi;
+  let size = 8;
+  // Sizes s and 2s together.
+  for (; 2 * size <= n; size *= 4) {
+    const h = size >> 1, stepA = n / size, stepB = stepA >> 1;
+    for (let start = 0; start < n; start += 2 * size) {
+      for (let k = 0; k < h; k++) {
+        const wr = cos[k * stepA], wi = sin[k * stepA];
+        const ur = cos[k * stepB], ui = sin[k * stepB];
+        const vr = cos[(k + h) * stepB], vi = sin[(k + h) * stepB];
+        const r = (start + k) * n, dh = h * n, ds = size * n;
+        for (let p0 = r + x0, end = r + x1; p0 < end; p0++) {
+          const p1 = p0 + dh, p2 = p0 + ds, p3 = p2 + dh;
+          let ar = re[p0], ai = im[p0], br = re[p1], bi = im[p1];
+          let xr = br * wr - bi * wi, xi = br * wi + bi * wr;
+          const a0r = ar + xr, a0i = ai + xi, a1r = ar - xr, a1i = ai - xi;
+          ar = re[p2]; ai = im[p2]; br = re[p3]; bi = im[p3];
+          xr = br * wr - bi * wi; xi = br * wi + bi * wr;
+          const a2r = ar + xr, a2i = ai + xi, a3r = ar - xr, a3i = ai - xi;
+          xr = a2r * ur - a2i * ui; xi = a2r * ui + a2i * ur;
+          re[p2] = a0r - xr; im[p2] = a0i - xi;
+          re[p0] = a0r + xr; im[p0] = a0i + xi;
+          xr = a3r * vr - a3i * vi; xi = a3r * vi + a3i * vr;
+          re[p3] = a1r - xr; im[p3] = a1i - xi;
+          re[p1] = a1r + xr; im[p1] = a1i + xi;
         }
+      }
+    }
+  }
+  // The last size alone when the number of stages after size 4 is odd.
+  if (size === n) {
+    const h = size >> 1, dh = h * n;
+    for (let k = 0; k < h; k++) {
+      const wr = cos[k], wi = sin[k];
+      for (let a = k * n + x0, end = k * n + x1; a < end; a++) {
+        const b = a + dh;
+        const ar = re[a], ai = im[a], br = re[b], bi = im[b];
+        const xr = br * wr - bi * wi, xi = br * wi + bi * wr;
+        re[b] = ar - xr; im[b] = ai - xi;
+        re[a] = ar + xr; im[a] = ai + xi;
       }
     }
   }
