@@ -38,7 +38,7 @@ function planFor(n: number): Plan {
  * checks this against a copy of the plain version). What differs is only the order in which
  * independent butterflies are visited, and that two stages are done on four values held in
  * registers before they go back to memory: the sizes s and 2s of one group of four points
- * (rows q, q + s/2, q + s, q + 3s/2) use no other point, so the memory is read and written half
+ * (q, q + s/2, q + s, q + 3s/2, along a row or a column) use no other point, so the memory is read and written half
  * as often. This is a radix-4 loop with radix-2 arithmetic; true radix-4 butterflies would round
  * differently. The k = 0 twiddle (1, -0) and the k = n/4 one (6e-17, -1) are still multiplied,
  * not skipped: skipping them would change the last bit of some values and the sign of some zeros.
@@ -75,15 +75,15 @@ function fftRow(plan: Plan, re: Float64Array, im: Float64Array, offset: number):
     re[p1] = v1r + xr; im[p1] = v1i + xi;
   }
   let size = 8;
-  // Sizes s and 2s together.
+  // Sizes s and 2s together, k outermost: the three twiddles of a k are loaded once per row.
   for (; 2 * size <= n; size *= 4) {
     const h = size >> 1, stepA = n / size, stepB = stepA >> 1;
-    for (let start = offset; start < end; start += 2 * size) {
-      for (let k = 0; k < h; k++) {
-        const wr = cos[k * stepA], wi = sin[k * stepA];
-        const ur = cos[k * stepB], ui = sin[k * stepB];
-        const vr = cos[(k + h) * stepB], vi = sin[(k + h) * stepB];
-        const p0 = start + k, p1 = p0 + h, p2 = p0 + size, p3 = p2 + h;
+    for (let k = 0; k < h; k++) {
+      const wr = cos[k * stepA], wi = sin[k * stepA];
+      const ur = cos[k * stepB], ui = sin[k * stepB];
+      const vr = cos[(k + h) * stepB], vi = sin[(k + h) * stepB];
+      for (let p0 = offset + k; p0 < end; p0 += 2 * size) {
+        const p1 = p0 + h, p2 = p0 + size, p3 = p2 + h;
         let ar = re[p0], ai = im[p0], br = re[p1], bi = im[p1];
         let xr = br * wr - bi * wi, xi = br * wi + bi * wr;
         const a0r = ar + xr, a0i = ai + xi, a1r = ar - xr, a1i = ai - xi;
