@@ -286,26 +286,17 @@ function resizeToTensor(src: RgbImage, m: Affine, width: number, height: number,
         const axA0 = colW0[2 * ox], axA1 = colW1[2 * ox], axB0 = colW0[2 * ox + 1], axB1 = colW1[2 * ox + 1];
         let r = 0, g = 0, b = 0;
         // Tap (row A, column A), (A, B), (B, A), (B, B): the general loop's order.
-        let w00 = axA0 * ayA0, w10 = axA1 * ayA0, w01 = axA0 * ayA1, w11 = axA1 * ayA1;
-        let i00 = atA + cxA, i10 = i00 + next, i01 = i00 + down, i11 = i01 + next;
-        r += data[i00] * w00 + data[i10] * w10 + data[i01] * w01 + data[i11] * w11;
-        g += data[i00 + 1] * w00 + data[i10 + 1] * w10 + data[i01 + 1] * w01 + data[i11 + 1] * w11;
-        b += data[i00 + 2] * w00 + data[i10 + 2] * w10 + data[i01 + 2] * w01 + data[i11 + 2] * w11;
-        w00 = axB0 * ayA0; w10 = axB1 * ayA0; w01 = axB0 * ayA1; w11 = axB1 * ayA1;
-        i00 = atA + cxB; i10 = i00 + next; i01 = i00 + down; i11 = i01 + next;
-        r += data[i00] * w00 + data[i10] * w10 + data[i01] * w01 + data[i11] * w11;
-        g += data[i00 + 1] * w00 + data[i10 + 1] * w10 + data[i01 + 1] * w01 + data[i11 + 1] * w11;
-        b += data[i00 + 2] * w00 + data[i10 + 2] * w10 + data[i01 + 2] * w01 + data[i11 + 2] * w11;
-        w00 = axA0 * ayB0; w10 = axA1 * ayB0; w01 = axA0 * ayB1; w11 = axA1 * ayB1;
-        i00 = atB + cxA; i10 = i00 + next; i01 = i00 + down; i11 = i01 + next;
-        r += data[i00] * w00 + data[i10] * w10 + data[i01] * w01 + data[i11] * w11;
-        g += data[i00 + 1] * w00 + data[i10 + 1] * w10 + data[i01 + 1] * w01 + data[i11 + 1] * w11;
-        b += data[i00 + 2] * w00 + data[i10 + 2] * w10 + data[i01 + 2] * w01 + data[i11 + 2] * w11;
-        w00 = axB0 * ayB0; w10 = axB1 * ayB0; w01 = axB0 * ayB1; w11 = axB1 * ayB1;
-        i00 = atB + cxB; i10 = i00 + next; i01 = i00 + down; i11 = i01 + next;
-        r += data[i00] * w00 + data[i10] * w10 + data[i01] * w01 + data[i11] * w11;
-        g += data[i00 + 1] * w00 + data[i10 + 1] * w10 + data[i01 + 1] * w01 + data[i11 + 1] * w11;
-        b += data[i00 + 2] * w00 + data[i10 + 2] * w10 + data[i01 + 2] * w01 + data[i11 + 2] * w11;
+        for (let ty = 0; ty < 2; ty++) {
+          const at = ty === 0 ? atA : atB, ay0 = ty === 0 ? ayA0 : ayB0, ay1 = ty === 0 ? ayA1 : ayB1;
+          for (let tx = 0; tx < 2; tx++) {
+            const ax0 = tx === 0 ? axA0 : axB0, ax1 = tx === 0 ? axA1 : axB1;
+            const w00 = ax0 * ay0, w10 = ax1 * ay0, w01 = ax0 * ay1, w11 = ax1 * ay1;
+            const i00 = at + (tx === 0 ? cxA : cxB), i10 = i00 + next, i01 = i00 + down, i11 = i01 + next;
+            r += data[i00] * w00 + data[i10] * w10 + data[i01] * w01 + data[i11] * w11;
+            g += data[i00 + 1] * w00 + data[i10 + 1] * w10 + data[i01 + 1] * w01 + data[i11 + 1] * w11;
+            b += data[i00 + 2] * w00 + data[i10 + 2] * w10 + data[i01 + 2] * w01 + data[i11 + 2] * w11;
+          }
+        }
         const idx = rowStart + ox;
         result[d0 + idx] = (r * inv - mean) * scale;
         result[d1 + idx] = (g * inv - mean) * scale;

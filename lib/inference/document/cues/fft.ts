@@ -44,6 +44,47 @@ function planFor(n: number): Plan {
  * not skipped: skipping them would change the last bit of some values and the sign of some zeros.
  */
 
+/** Butterflies of sizes 2 and 4 on points p0..p3 (consecutive along a row or a column): the size-2 twiddle is 1, a plain sum and difference. */
+function firstTwoStages(re: Float64Array, im: Float64Array, p0: number, p1: number, p2: number, p3: number, c0: number, s0: number, c1: number, s1: number): void {
+  let ar = re[p0], ai = im[p0], br = re[p1], bi = im[p1];
+  const v0r = ar + br, v0i = ai + bi, v1r = ar - br, v1i = ai - bi;
+  ar = re[p2]; ai = im[p2]; br = re[p3]; bi = im[p3];
+  const v2r = ar + br, v2i = ai + bi, v3r = ar - br, v3i = ai - bi;
+  let xr = v2r * c0 - v2i * s0, xi = v2r * s0 + v2i * c0;
+  re[p2] = v0r - xr; im[p2] = v0i - xi;
+  re[p0] = v0r + xr; im[p0] = v0i + xi;
+  xr = v3r * c1 - v3i * s1; xi = v3r * s1 + v3i * c1;
+  re[p3] = v1r - xr; im[p3] = v1i - xi;
+  re[p1] = v1r + xr; im[p1] = v1i + xi;
+}
+
+/**
+ * Butterflies of sizes s and 2s on the group q, q + s/2, q + s, q + 3s/2 (p0..p3): the size-s
+ * pairs (p0, p1) and (p2, p3) with twiddle w, then the size-2s pairs (p0, p2) with u and (p1, p3) with v.
+ */
+function twoStages(re: Float64Array, im: Float64Array, p0: number, p1: number, p2: number, p3: number, wr: number, wi: number, ur: number, ui: number, vr: number, vi: number): void {
+  let ar = re[p0], ai = im[p0], br = re[p1], bi = im[p1];
+  let xr = br * wr - bi * wi, xi = br * wi + bi * wr;
+  const a0r = ar + xr, a0i = ai + xi, a1r = ar - xr, a1i = ai - xi;
+  ar = re[p2]; ai = im[p2]; br = re[p3]; bi = im[p3];
+  xr = br * wr - bi * wi; xi = br * wi + bi * wr;
+  const a2r = ar + xr, a2i = ai + xi, a3r = ar - xr, a3i = ai - xi;
+  xr = a2r * ur - a2i * ui; xi = a2r * ui + a2i * ur;
+  re[p2] = a0r - xr; im[p2] = a0i - xi;
+  re[p0] = a0r + xr; im[p0] = a0i + xi;
+  xr = a3r * vr - a3i * vi; xi = a3r * vi + a3i * vr;
+  re[p3] = a1r - xr; im[p3] = a1i - xi;
+  re[p1] = a1r + xr; im[p1] = a1i + xi;
+}
+
+/** One radix-2 butterfly on points a and b with twiddle w. */
+function butterfly(re: Float64Array, im: Float64Array, a: number, b: number, wr: number, wi: number): void {
+  const ar = re[a], ai = im[a], br = re[b], bi = im[b];
+  const xr = br * wr - bi * wi, xi = br * wi + bi * wr;
+  re[b] = ar - xr; im[b] = ai - xi;
+  re[a] = ar + xr; im[a] = ai + xi;
+}
+
 /** In-place FFT of the row of `n` complex values at `offset`. */
 function fftRow(plan: Plan, re: Float64Array, im: Float64Array, offset: number): void {
   const { n, cos, sin, swaps } = plan;
@@ -61,19 +102,7 @@ function fftRow(plan: Plan, re: Float64Array, im: Float64Array, offset: number):
   }
   // Sizes 2 (twiddle 1: a plain sum and difference) and 4.
   const c0 = cos[0], s0 = sin[0], c1 = cos[n / 4], s1 = sin[n / 4];
-  for (let p0 = offset; p0 < end; p0 += 4) {
-    const p1 = p0 + 1, p2 = p0 + 2, p3 = p0 + 3;
-    let ar = re[p0], ai = im[p0], br = re[p1], bi = im[p1];
-    const v0r = ar + br, v0i = ai + bi, v1r = ar - br, v1i = ai - bi;
-    ar = re[p2]; ai = im[p2]; br = re[p3]; bi = im[p3];
-    const v2r = ar + br, v2i = ai + bi, v3r = ar - br, v3i = ai - bi;
-    let xr = v2r * c0 - v2i * s0, xi = v2r * s0 + v2i * c0;
-    re[p2] = v0r - xr; im[p2] = v0i - xi;
-    re[p0] = v0r + xr; im[p0] = v0i + xi;
-    xr = v3r * c1 - v3i * s1; xi = v3r * s1 + v3i * c1;
-    re[p3] = v1r - xr; im[p3] = v1i - xi;
-    re[p1] = v1r + xr; im[p1] = v1i + xi;
-  }
+  for (let p0 = offset; p0 < end; p0 += 4) firstTwoStages(re, im, p0, p0 + 1, p0 + 2, p0 + 3, c0, s0, c1, s1);
   let size = 8;
   // Sizes s and 2s together, k outermost: the three twiddles of a k are loaded once per row.
   for (; 2 * size <= n; size *= 4) {
@@ -82,34 +111,13 @@ function fftRow(plan: Plan, re: Float64Array, im: Float64Array, offset: number):
       const wr = cos[k * stepA], wi = sin[k * stepA];
       const ur = cos[k * stepB], ui = sin[k * stepB];
       const vr = cos[(k + h) * stepB], vi = sin[(k + h) * stepB];
-      for (let p0 = offset + k; p0 < end; p0 += 2 * size) {
-        const p1 = p0 + h, p2 = p0 + size, p3 = p2 + h;
-        let ar = re[p0], ai = im[p0], br = re[p1], bi = im[p1];
-        let xr = br * wr - bi * wi, xi = br * wi + bi * wr;
-        const a0r = ar + xr, a0i = ai + xi, a1r = ar - xr, a1i = ai - xi;
-        ar = re[p2]; ai = im[p2]; br = re[p3]; bi = im[p3];
-        xr = br * wr - bi * wi; xi = br * wi + bi * wr;
-        const a2r = ar + xr, a2i = ai + xi, a3r = ar - xr, a3i = ai - xi;
-        xr = a2r * ur - a2i * ui; xi = a2r * ui + a2i * ur;
-        re[p2] = a0r - xr; im[p2] = a0i - xi;
-        re[p0] = a0r + xr; im[p0] = a0i + xi;
-        xr = a3r * vr - a3i * vi; xi = a3r * vi + a3i * vr;
-        re[p3] = a1r - xr; im[p3] = a1i - xi;
-        re[p1] = a1r + xr; im[p1] = a1i + xi;
-      }
+      for (let p0 = offset + k; p0 < end; p0 += 2 * size) twoStages(re, im, p0, p0 + h, p0 + size, p0 + size + h, wr, wi, ur, ui, vr, vi);
     }
   }
   // The last size alone when the number of stages after size 4 is odd.
   if (size === n) {
     const h = size >> 1;
-    for (let k = 0; k < h; k++) {
-      const wr = cos[k], wi = sin[k];
-      const a = offset + k, b = a + h;
-      const ar = re[a], ai = im[a], br = re[b], bi = im[b];
-      const xr = br * wr - bi * wi, xi = br * wi + bi * wr;
-      re[b] = ar - xr; im[b] = ai - xi;
-      re[a] = ar + xr; im[a] = ai + xi;
-    }
+    for (let k = 0; k < h; k++) butterfly(re, im, offset + k, offset + k + h, cos[k], sin[k]);
   }
 }
 
@@ -140,19 +148,7 @@ function fftColumns(plan: Plan, re: Float64Array, im: Float64Array, x0: number, 
   // Sizes 2 (twiddle 1: a plain sum and difference) and 4.
   const c0 = cos[0], s0 = sin[0], c1 = cos[n / 4], s1 = sin[n / 4];
   for (let r = 0; r < n * n; r += 4 * n) {
-    for (let p0 = r + x0, end = r + x1; p0 < end; p0++) {
-      const p1 = p0 + n, p2 = p1 + n, p3 = p2 + n;
-      let ar = re[p0], ai = im[p0], br = re[p1], bi = im[p1];
-      const v0r = ar + br, v0i = ai + bi, v1r = ar - br, v1i = ai - bi;
-      ar = re[p2]; ai = im[p2]; br = re[p3]; bi = im[p3];
-      const v2r = ar + br, v2i = ai + bi, v3r = ar - br, v3i = ai - bi;
-      let xr = v2r * c0 - v2i * s0, xi = v2r * s0 + v2i * c0;
-      re[p2] = v0r - xr; im[p2] = v0i - xi;
-      re[p0] = v0r + xr; im[p0] = v0i + xi;
-      xr = v3r * c1 - v3i * s1; xi = v3r * s1 + v3i * c1;
-      re[p3] = v1r - xr; im[p3] = v1i - xi;
-      re[p1] = v1r + xr; im[p1] = v1i + xi;
-    }
+    for (let p0 = r + x0, end = r + x1; p0 < end; p0++) firstTwoStages(re, im, p0, p0 + n, p0 + 2 * n, p0 + 3 * n, c0, s0, c1, s1);
   }
   let size = 8;
   // Sizes s and 2s together.
@@ -164,21 +160,7 @@ function fftColumns(plan: Plan, re: Float64Array, im: Float64Array, x0: number, 
         const ur = cos[k * stepB], ui = sin[k * stepB];
         const vr = cos[(k + h) * stepB], vi = sin[(k + h) * stepB];
         const r = (start + k) * n, dh = h * n, ds = size * n;
-        for (let p0 = r + x0, end = r + x1; p0 < end; p0++) {
-          const p1 = p0 + dh, p2 = p0 + ds, p3 = p2 + dh;
-          let ar = re[p0], ai = im[p0], br = re[p1], bi = im[p1];
-          let xr = br * wr - bi * wi, xi = br * wi + bi * wr;
-          const a0r = ar + xr, a0i = ai + xi, a1r = ar - xr, a1i = ai - xi;
-          ar = re[p2]; ai = im[p2]; br = re[p3]; bi = im[p3];
-          xr = br * wr - bi * wi; xi = br * wi + bi * wr;
-          const a2r = ar + xr, a2i = ai + xi, a3r = ar - xr, a3i = ai - xi;
-          xr = a2r * ur - a2i * ui; xi = a2r * ui + a2i * ur;
-          re[p2] = a0r - xr; im[p2] = a0i - xi;
-          re[p0] = a0r + xr; im[p0] = a0i + xi;
-          xr = a3r * vr - a3i * vi; xi = a3r * vi + a3i * vr;
-          re[p3] = a1r - xr; im[p3] = a1i - xi;
-          re[p1] = a1r + xr; im[p1] = a1i + xi;
-        }
+        for (let p0 = r + x0, end = r + x1; p0 < end; p0++) twoStages(re, im, p0, p0 + dh, p0 + ds, p0 + ds + dh, wr, wi, ur, ui, vr, vi);
       }
     }
   }
@@ -187,13 +169,7 @@ function fftColumns(plan: Plan, re: Float64Array, im: Float64Array, x0: number, 
     const h = size >> 1, dh = h * n;
     for (let k = 0; k < h; k++) {
       const wr = cos[k], wi = sin[k];
-      for (let a = k * n + x0, end = k * n + x1; a < end; a++) {
-        const b = a + dh;
-        const ar = re[a], ai = im[a], br = re[b], bi = im[b];
-        const xr = br * wr - bi * wi, xi = br * wi + bi * wr;
-        re[b] = ar - xr; im[b] = ai - xi;
-        re[a] = ar + xr; im[a] = ai + xi;
-      }
+      for (let a = k * n + x0, end = k * n + x1; a < end; a++) butterfly(re, im, a, a + dh, wr, wi);
     }
   }
 }
