@@ -114,7 +114,7 @@ export async function analyzeDocumentImage(input: ImageInput, options: DocumentA
   const full = new cv.Mat(rgb.height, rgb.width, cv.CV_8UC3);
   try {
     full.data.set(rgb.data);
-    const located = locateDocument(cv, rgb, grey);
+    const located = locateDocument(cv, rgb, grey, { full });
     result.timingsMs.locate = ms(t);
     const first = located.outlines.find((o) => !o.fullFrame) ?? located.outlines[0];
     if (first && !first.fullFrame) {

@@ -503,14 +503,18 @@ const FULL_FRAME_ASPECT_ERROR = 0.01;
  * (`fullFrame`): a digital original, cut at the document's edges. With no candidate at all,
  * the error says whether a document cut by the frame was seen (DOCUMENT_CROPPED) or none.
  */
-export function locateDocument(cv: CV, rgb: RgbImage, grey: GreyImage, options: { debug?: boolean } = {}): LocateResult {
+export function locateDocument(cv: CV, rgb: RgbImage, grey: GreyImage, options: { debug?: boolean; full?: InstanceType<CV["Mat"]> } = {}): LocateResult {
   const scale = Math.max(rgb.width, rgb.height) / SEARCH_LONG_SIDE;
-  const full = new cv.Mat(rgb.height, rgb.width, cv.CV_8UC3);
-  full.data.set(rgb.data);
+  // The caller's copy of the image in OpenCV's heap, if it has one (analyze.ts keeps one for rectifying).
+  let full = options.full;
+  if (!full) {
+    full = new cv.Mat(rgb.height, rgb.width, cv.CV_8UC3);
+    full.data.set(rgb.data);
+  }
   const small = new cv.Mat();
   if (scale > 1) cv.resize(full, small, new cv.Size(Math.round(rgb.width / scale), Math.round(rgb.height / scale)), 0, 0, cv.INTER_AREA);
   else full.copyTo(small);
-  full.delete();
+  if (full !== options.full) full.delete();
   const sx = rgb.width / small.cols, sy = rgb.height / small.rows;
   const all = findCandidates(cv, small);
   const smallArea = small.cols * small.rows;
