@@ -46,6 +46,11 @@ test.describe("the console while PostgreSQL is away", () => {
       // Still down: trying again lands on the same page, not on a crash.
       await page.getByRole("button", { name: "Try again" }).click();
       await expect(page.getByRole("heading", { level: 1, name: "This page could not be loaded" })).toBeVisible();
+      // The queue screen's poll meanwhile: the native API's 503, saying when to try again.
+      const poll = await page.request.get("/api/console/queue");
+      expect(poll.status()).toBe(503);
+      expect(poll.headers()["retry-after"]).toBe("5");
+      expect((await poll.json()).error.code).toBe("DATABASE_UNAVAILABLE");
 
       await pg.start();
       await page.getByRole("button", { name: "Try again" }).click();
