@@ -10,7 +10,7 @@ import { analyzeFaces } from "@/lib/inference";
 import { cropAround, samplePhoto } from "@/lib/inference/testing/photos";
 import { generateSpecimens } from "@/lib/specimens";
 import type { ApiTestContext } from "@/lib/testing/api";
-import { countRecords, setupApiTest } from "@/lib/testing/api";
+import { checkIdempotency, countRecords, setupApiTest } from "@/lib/testing/api";
 import { getVerification } from "@/lib/verification/service";
 
 /** The route, its every answer checked against the OpenAPI registry (lib/testing/contract.ts). */
@@ -52,6 +52,24 @@ afterAll(async () => {
 });
 
 describe("POST /api/v1/document/liveness (document passive liveness vendor shape)", () => {
+  it("takes an Idempotency-Key: a retry answers the first record, another document under the key is 409", async () => {
+    const send = (key: string, other: boolean) =>
+      POST(
+        new Request("http://vigil.test/api/v1/document/liveness", {
+          method: "POST",
+          headers: { "content-type": "application/json", authorization: basic("acme", ctx.secret), "idempotency-key": key },
+          body: JSON.stringify({ sessionId: "retry-1", frontSideImageBase: other ? specimen.screen : specimen.genuine }),
+        }),
+      );
+    const { first, replay, refusal } = await checkIdempotency(ctx.handle, send);
+    expect(replay.status).toBe(200);
+    expect(replay.headers.get("idempotent-replayed")).toBe("true");
+    expect(replay.headers.get("x-verification-id")).toBe(first.headers.get("x-verification-id"));
+    expect(await replay.json()).toEqual(await first.json());
+    expect(refusal.status).toBe(409);
+    expect(await refusal.json()).toMatchObject({ sessionId: "retry-1", hasError: true, error: "IDEMPOTENCY_KEY_REUSED" });
+  });
+
   it("scores a genuine capture, echoes sessionId, and stores the document and its portrait", async () => {
     const response = await post({ sessionId: "bbbf9002-c3a2-4308-b103-d80b9f5a2b84", frontSideImageBase: specimen.genuine });
     expect(response.status).toBe(200);

@@ -73,19 +73,27 @@ async function resolveImage(value: string): Promise<string | Buffer> {
 }
 
 /** Runs the check and stores it as a verification (type document_liveness) of the caller's project. */
-export async function runDocumentLiveness(db: Database, store: ImageStore, caller: Caller, input: DocumentLivenessRequest, requestId: string): Promise<{ record: VerificationRecord; body: { sessionId: string | null; score: number; hasError: false } }> {
+export async function runDocumentLiveness(
+  db: Database,
+  store: ImageStore,
+  caller: Caller,
+  input: DocumentLivenessRequest,
+  requestId: string,
+  idempotencyKey: string | null = null,
+): Promise<{ record: VerificationRecord; replayed: boolean; body: { sessionId: string | null; score: number; hasError: false } }> {
   const [front, back] = await Promise.all([resolveImage(input.front), input.back ? resolveImage(input.back) : null]);
-  const { record } = await runDocumentVerification(db, store, {
+  const { record, replayed } = await runDocumentVerification(db, store, {
     ...callerFields(caller),
     source: "docliveness",
     front,
     back,
     requestId,
+    idempotencyKey,
     requestHash: hashRequest([input.front, input.back]),
     externalRef: input.sessionId,
   });
   const check = record.checks.find((c) => c.check === "document_liveness");
-  return { record, body: { sessionId: input.sessionId, score: roundTo(check?.score ?? 0, 6), hasError: false } };
+  return { record, replayed, body: { sessionId: input.sessionId, score: roundTo(check?.score ?? 0, 6), hasError: false } };
 }
 
 /**

@@ -9,7 +9,7 @@ import { newId } from "@/lib/ids";
 import { analyzeFaces } from "@/lib/inference";
 import { cropAround, samplePhoto } from "@/lib/inference/testing/photos";
 import type { ApiTestContext } from "@/lib/testing/api";
-import { countRecords, setupApiTest, makeBadInputs } from "@/lib/testing/api";
+import { checkIdempotency, countRecords, setupApiTest, makeBadInputs } from "@/lib/testing/api";
 import { DEFAULT_BANDS } from "@/lib/verification/policy";
 import { getVerification } from "@/lib/verification/service";
 
@@ -96,6 +96,16 @@ describe("POST /v0.1/biometric-verification", () => {
     expect(record).toMatchObject({ source: "kairos", type: "face_match_liveness", status: "approved", requestId: "req-kairos-1" });
     expect(record!.images.map((i) => i.role).sort()).toEqual(["reference", "selfie"]);
     expect(biometric.face_match_confidence).toBe(record!.checks.find((c) => c.check === "face_match")!.score);
+  });
+
+  it("takes an Idempotency-Key: a retry answers the first record, another body under the key is 409", async () => {
+    const { first, replay, refusal } = await checkIdempotency(ctx.handle, (key, other) => post({ selfie: face.a1, image: other ? face.b2 : face.a2 }, { "idempotency-key": key }));
+    expect(replay.status).toBe(200);
+    expect(replay.headers.get("idempotent-replayed")).toBe("true");
+    expect(replay.headers.get("x-verification-id")).toBe(first.headers.get("x-verification-id"));
+    expect((await replay.json()).response_data).toEqual((await first.json()).response_data);
+    expect(refusal.status).toBe(409);
+    expect((await refusal.json()).errors[0].code).toBe("IDEMPOTENCY_KEY_REUSED");
   });
 
   it("rejects two different people with a FAILED_FACE_MATCH detail in the documented form", async () => {

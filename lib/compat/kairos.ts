@@ -60,9 +60,9 @@ export async function runBiometricVerification(
   store: ImageStore,
   caller: Caller,
   input: BiometricVerificationRequest,
-  request: { requestId: string; requestedAt: Date },
-): Promise<{ record: VerificationRecord; body: ReturnType<typeof presentBiometricVerification> }> {
-  const { record } = await runFaceVerification(db, store, {
+  request: { requestId: string; requestedAt: Date; idempotencyKey?: string | null },
+): Promise<{ record: VerificationRecord; replayed: boolean; body: ReturnType<typeof presentBiometricVerification> }> {
+  const { record, replayed } = await runFaceVerification(db, store, {
     ...callerFields(caller),
     source: "kairos",
     type: "face_match_liveness",
@@ -70,10 +70,11 @@ export async function runBiometricVerification(
     references: [input.image],
     referenceRole: "reference",
     requestId: request.requestId,
+    idempotencyKey: request.idempotencyKey ?? null,
     requestHash: hashRequest(["kairos", input.selfie, input.image]),
   });
   const policy = await getPolicyVersion(db, record.projectId, record.policyVersion);
-  return { record, body: presentBiometricVerification(record, policy.bands, { ...request, processedAt: new Date() }) };
+  return { record, replayed, body: presentBiometricVerification(record, policy.bands, { requestId: request.requestId, requestedAt: request.requestedAt, processedAt: new Date() }) };
 }
 
 const clamp01 = (v: number) => Math.min(1, Math.max(0, v));

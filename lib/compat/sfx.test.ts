@@ -7,7 +7,7 @@ import { newId } from "@/lib/ids";
 import { analyzeFaces } from "@/lib/inference";
 import { cropAround, samplePhoto } from "@/lib/inference/testing/photos";
 import type { ApiTestContext } from "@/lib/testing/api";
-import { countRecords, setupApiTest, makeBadInputs } from "@/lib/testing/api";
+import { checkIdempotency, countRecords, setupApiTest, makeBadInputs } from "@/lib/testing/api";
 import { DEFAULT_BANDS } from "@/lib/verification/policy";
 import { getVerification } from "@/lib/verification/service";
 import { PASSIVE_LIVENESS } from "./sfx";
@@ -97,6 +97,18 @@ describe("POST /sfx-verify/v3/id-service", () => {
     expect(body.transactionReference).toMatch(/^\d{13}-[A-Z0-9]{8}$/);
     const record = await getVerification(ctx.handle.db, ctx.project.id, res.headers.get("x-verification-id")!);
     expect(record!.externalRef).toBe(body.transactionReference);
+  });
+
+  it("takes an Idempotency-Key: a retry without a reference answers the first record and its made-up reference", async () => {
+    const { first, replay, refusal } = await checkIdempotency(ctx.handle, (key, other) => post({ verificationType: PASSIVE_LIVENESS, selfie: other ? face.spoof : face.live }, { "idempotency-key": key }));
+    expect(replay.status).toBe(200);
+    expect(replay.headers.get("idempotent-replayed")).toBe("true");
+    expect(replay.headers.get("x-verification-id")).toBe(first.headers.get("x-verification-id"));
+    const [firstBody, replayBody] = [await first.json(), await replay.json()];
+    expect(replayBody.transactionReference).toBe(firstBody.transactionReference);
+    expect(replayBody.livenessScore).toBe(firstBody.livenessScore);
+    expect(refusal.status).toBe(400);
+    expect(await refusal.json()).toMatchObject({ responseCode: "01", transactionStatus: "FAILED" });
   });
 
   it("answers NOT VERIFIED for a selfie that fails liveness", async () => {

@@ -85,9 +85,10 @@ export async function runPassiveLiveness(
   caller: Caller,
   input: PassiveLivenessRequest,
   requestId: string,
-): Promise<{ record: VerificationRecord; body: ReturnType<typeof presentPassiveLiveness> }> {
+  idempotencyKey: string | null = null,
+): Promise<{ record: VerificationRecord; replayed: boolean; body: ReturnType<typeof presentPassiveLiveness> }> {
   const transactionReference = input.transactionReference ?? newTransactionReference();
-  const { record } = await runFaceVerification(db, store, {
+  const { record, replayed } = await runFaceVerification(db, store, {
     ...callerFields(caller),
     source: "sfx",
     type: "selfie_liveness",
@@ -95,10 +96,13 @@ export async function runPassiveLiveness(
     references: [],
     referenceRole: "reference",
     requestId,
-    requestHash: hashRequest(["sfx", input.selfie, transactionReference]),
+    idempotencyKey,
+    // The reference as sent: one made up for a request without it differs on every retry.
+    requestHash: hashRequest(["sfx", input.selfie, input.transactionReference ?? null]),
     externalRef: transactionReference,
   });
-  return { record, body: presentPassiveLiveness(record, transactionReference) };
+  // A replay answers the reference the first request was stored under.
+  return { record, replayed, body: presentPassiveLiveness(record, record.externalRef ?? transactionReference) };
 }
 
 const verificationStatuses: Record<VerificationStatus, "VERIFIED" | "NOT VERIFIED" | "PENDING"> = {

@@ -4,7 +4,7 @@ import { POST as route } from "@/app/v2/face-recognition/compare-with-liveness/r
 import { analyzeFaces } from "@/lib/inference";
 import { cropAround, samplePhoto } from "@/lib/inference/testing/photos";
 import type { ApiTestContext } from "@/lib/testing/api";
-import { countRecords, setupApiTest, makeBadInputs } from "@/lib/testing/api";
+import { checkIdempotency, countRecords, setupApiTest, makeBadInputs } from "@/lib/testing/api";
 import { getVerification } from "@/lib/verification/service";
 import { DEFAULT_BANDS } from "@/lib/verification/policy";
 import { formatSignatureDate, fromVerifikScore, toVerifikScore } from "./verifik";
@@ -71,6 +71,16 @@ describe("POST /v2/face-recognition/compare-with-liveness", () => {
     expect(match).toMatchObject({ band: "approve", details: { bestIndex: 1 } });
     expect(comparison.result.score).toBeCloseTo(toVerifikScore(match.score!, DEFAULT_BANDS), 4);
     expect(comparison.result.score).toBeGreaterThan(match.score!);
+  });
+
+  it("takes an Idempotency-Key: a retry answers the first record, another body under the key is 409", async () => {
+    const { first, replay, refusal } = await checkIdempotency(ctx.handle, (key, other) => post({ ...valid(), gallery: [other ? face.b1 : face.a2] }, { "idempotency-key": key }));
+    expect(replay.status).toBe(200);
+    expect(replay.headers.get("idempotent-replayed")).toBe("true");
+    expect(replay.headers.get("x-verification-id")).toBe(first.headers.get("x-verification-id"));
+    expect((await replay.json()).data).toEqual((await first.json()).data);
+    expect(refusal.status).toBe(409);
+    expect(await refusal.json()).toMatchObject({ code: "InvalidArgument" });
   });
 
   it("maps cosine onto Verifik's scale through the project's bands, and back", () => {

@@ -154,11 +154,12 @@ export async function compareWithLiveness(
   caller: Caller,
   input: CompareWithLivenessRequest,
   requestId: string,
-): Promise<{ record: VerificationRecord; body: ReturnType<typeof presentCompareWithLiveness> }> {
+  idempotencyKey: string | null = null,
+): Promise<{ record: VerificationRecord; replayed: boolean; body: ReturnType<typeof presentCompareWithLiveness> }> {
   const policy = await getActivePolicy(db, caller.project.id);
   const compareMinScore = input.compareMinScore ?? VERIFIK_APPROVE_SCORE;
   const livenessMinScore = input.livenessMinScore ?? policy.bands.selfie_liveness.approve;
-  const { record } = await runFaceVerification(db, store, {
+  const { record, replayed } = await runFaceVerification(db, store, {
     ...callerFields(caller),
     source: "verifik",
     type: "face_match_liveness",
@@ -166,12 +167,13 @@ export async function compareWithLiveness(
     references: input.gallery,
     referenceRole: "gallery",
     requestId,
+    idempotencyKey,
     requestHash: hashRequest(["verifik", input.searchMode, input.os, compareMinScore, livenessMinScore, input.probe, ...input.gallery]),
     livenessOnlyIfMatchAtLeast: fromVerifikScore(compareMinScore, policy.bands),
   });
   // The bands the record was decided under (a replay may predate a policy change).
   const decidedUnder = record.policyVersion === policy.version ? policy : await getPolicyVersion(db, caller.project.id, record.policyVersion);
-  return { record, body: presentCompareWithLiveness(record, { os: input.os, searchMode: input.searchMode, livenessMinScore, bands: decidedUnder.bands }) };
+  return { record, replayed, body: presentCompareWithLiveness(record, { os: input.os, searchMode: input.searchMode, livenessMinScore, bands: decidedUnder.bands }) };
 }
 
 const clamp01 = (v: number) => Math.min(1, Math.max(0, v));

@@ -12,6 +12,20 @@ export function requestIdOf(request: Request): string {
   return given && /^[A-Za-z0-9._:-]{1,128}$/.test(given) ? given : randomUUID();
 }
 
+/**
+ * The Idempotency-Key header, at most 200 characters of it, or null. The native API and every
+ * vendor-shaped endpoint that stores a verification take it: repeating a request with the same
+ * key and body answers the first record, another body is IDEMPOTENCY_KEY_REUSED.
+ */
+export function idempotencyKeyOf(request: Request): string | null {
+  return request.headers.get("idempotency-key")?.slice(0, 200) || null;
+}
+
+/** Headers of an answer that stored (or, `replayed`, found) a verification. */
+export function verificationHeaders(record: { id: string }, replayed: boolean): Record<string, string> {
+  return replayed ? { "x-verification-id": record.id, "idempotent-replayed": "true" } : { "x-verification-id": record.id };
+}
+
 /** Database and image store for a route handler. */
 export async function getServices(): Promise<{ db: Database; store: ImageStore }> {
   return { db: await getDb(), store: getImageStore() };

@@ -18,7 +18,7 @@ import {
   verifyPersonResponseSchema,
 } from "./responses";
 import type { OperationSpec } from "./spec";
-import { BASE_ERRORS, BODY_ERRORS, DOCUMENT_ERRORS, IMAGE_ERRORS, KEY_ERRORS, errorsOf } from "./spec";
+import { BASE_ERRORS, BODY_ERRORS, DOCUMENT_ERRORS, IDEMPOTENCY_HEADER, IMAGE_ERRORS, KEY_ERRORS, REPLAYED_HEADER, errorsOf } from "./spec";
 
 /**
  * The native API (app/api/v1/**), operation by operation: the same zod schemas the routes
@@ -61,11 +61,11 @@ export const nativeOperations: OperationSpec[] = [
     description:
       "Selfie liveness, face match against one or more references, or both; or a document check (document liveness, the portrait, and with a selfie the selfie matched against it). Without `type`: a document makes `document_liveness` (`document_selfie` with a selfie), a reference `face_match_liveness`, a selfie alone `selfie_liveness`. Stored with a decision; borderline results open a review case.",
     auth: { scheme: "apiKey", scopes: ["verify", "documents"], scopeNote: "`verify` for face verifications, `documents` for document verifications." },
-    headers: [{ name: "Idempotency-Key", description: "Repeating a request with the same key and body answers the first result (200, `Idempotent-Replayed: true`); another body is 409 IDEMPOTENCY_KEY_REUSED. At most 200 characters." }],
+    headers: [IDEMPOTENCY_HEADER],
     body: { required: true, json: createVerificationSchema, form: createVerificationFormSchema },
     responses: [
       { status: 201, description: "The verification, decided.", schema: verificationSchema },
-      { status: 200, description: "A replay of an earlier request with the same Idempotency-Key; nothing written.", schema: verificationSchema, headers: { "Idempotent-Replayed": "`true` on a replay." } },
+      { status: 200, description: "A replay of an earlier request with the same Idempotency-Key; nothing written.", schema: verificationSchema, headers: REPLAYED_HEADER },
     ],
     errors: errorsOf(BASE_ERRORS, KEY_ERRORS, BODY_ERRORS, IMAGE_ERRORS, ["MULTIPLE_FACES", "GALLERY_TOO_LARGE", "IDEMPOTENCY_KEY_REUSED"], DOCUMENT_ERRORS),
     example: { form: { selfie: "@selfie.jpg", reference: "@id-photo.jpg" } },

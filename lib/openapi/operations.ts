@@ -9,7 +9,7 @@ import type { ApiErrorCode } from "@/lib/errors";
 import { nativeOperations } from "./native";
 import { errorBodySchema } from "./responses";
 import type { ApiFamily, OperationSpec } from "./spec";
-import { BASE_ERRORS, BODY_ERRORS, DOCUMENT_ERRORS, IMAGE_ERRORS, KEY_ERRORS, errorsOf } from "./spec";
+import { BASE_ERRORS, BODY_ERRORS, DOCUMENT_ERRORS, IDEMPOTENCY_HEADER, IMAGE_ERRORS, KEY_ERRORS, REPLAYED_HEADER, errorsOf } from "./spec";
 import * as vendor from "./vendor";
 
 /**
@@ -78,9 +78,10 @@ const vendorOperations: OperationSpec[] = [
     summary: "Compare a probe with a gallery, then liveness",
     description: "Verifik shape. Creates a Vigil verification (`x-verification-id`); scores on Verifik's scale; liveness is skipped when the best match is below `compare_min_score`.",
     auth: verifik("verify"),
+    headers: [IDEMPOTENCY_HEADER],
     body: { required: true, json: vendor.verifikCompareRequestSchema },
-    responses: [{ status: 200, description: "The comparison (and liveness when it ran).", schema: vendor.verifikCompareResponseSchema, headers: { "X-Verification-Id": "The Vigil verification id." } }],
-    errors: errorsOf(VERIFIK_FACES, ["GALLERY_TOO_LARGE"]),
+    responses: [{ status: 200, description: "The comparison (and liveness when it ran).", schema: vendor.verifikCompareResponseSchema, headers: { "X-Verification-Id": "The Vigil verification id.", ...REPLAYED_HEADER } }],
+    errors: errorsOf(VERIFIK_FACES, ["GALLERY_TOO_LARGE", "IDEMPOTENCY_KEY_REUSED"]),
     example: { json: { os: "DESKTOP", search_mode: "FAST", compare_min_score: 0.85, liveness_min_score: 0.6, probe: IMAGE, gallery: [IMAGE] } },
   },
   {
@@ -281,8 +282,9 @@ const vendorOperations: OperationSpec[] = [
     summary: "Selfie + photo: face match and liveness",
     description: "Kairos shape; creates a Vigil verification. Decision details list only failed checks.",
     auth: { scheme: "kairos", scopes: ["verify"] },
+    headers: [IDEMPOTENCY_HEADER],
     body: { required: true, form: vendor.kairosFormSchema },
-    responses: [{ status: 200, description: "The decision.", schema: vendor.kairosResponseSchema, headers: { "X-Verification-Id": "The Vigil verification id." } }],
+    responses: [{ status: 200, description: "The decision.", schema: vendor.kairosResponseSchema, headers: { "X-Verification-Id": "The Vigil verification id.", ...REPLAYED_HEADER } }],
     errors: errorsOf(BASE_ERRORS, KEY_ERRORS, BODY_ERRORS, IMAGE_ERRORS, ["MULTIPLE_FACES", "IDEMPOTENCY_KEY_REUSED"]),
     example: { form: { selfie: "@selfie.jpg", image: "@id-photo.jpg" } },
   },
@@ -296,8 +298,9 @@ const vendorOperations: OperationSpec[] = [
     summary: "Passive selfie liveness",
     description: "verified.africa shape (the vendor's path ends in a slash: `/sfx-verify/v3/id-service/`; both work). Creates a Vigil verification.",
     auth: { scheme: "sfx", scopes: ["verify"] },
+    headers: [IDEMPOTENCY_HEADER],
     body: { required: true, json: vendor.sfxRequestSchema },
-    responses: [{ status: 200, description: "VERIFIED, NOT VERIFIED or PENDING (in review).", schema: vendor.sfxResponseSchema, headers: { "X-Verification-Id": "The Vigil verification id." } }],
+    responses: [{ status: 200, description: "VERIFIED, NOT VERIFIED or PENDING (in review).", schema: vendor.sfxResponseSchema, headers: { "X-Verification-Id": "The Vigil verification id.", ...REPLAYED_HEADER } }],
     errors: errorsOf(BASE_ERRORS, KEY_ERRORS, BODY_ERRORS, IMAGE_ERRORS, ["MULTIPLE_FACES", "IDEMPOTENCY_KEY_REUSED"]),
     example: { json: { verificationType: "PASSIVE-LIVELINESS-VERIFICATION", selfie: IMAGE } },
   },
@@ -311,8 +314,9 @@ const vendorOperations: OperationSpec[] = [
     summary: "Document passive liveness",
     description: "Vendor shape. A photo without a usable document answers 200 with `hasError: true` and stores nothing; request errors keep their 4xx status in the same body.",
     auth: { scheme: "basic", scopes: ["documents"] },
+    headers: [IDEMPOTENCY_HEADER],
     body: { required: true, json: vendor.documentLivenessRequestSchema },
-    responses: [{ status: 200, description: "The score.", schema: vendor.documentLivenessResponseSchema, headers: { "X-Verification-Id": "The Vigil verification id." } }],
+    responses: [{ status: 200, description: "The score.", schema: vendor.documentLivenessResponseSchema, headers: { "X-Verification-Id": "The Vigil verification id.", ...REPLAYED_HEADER } }],
     errors: errorsOf(BASE_ERRORS, KEY_ERRORS, BODY_ERRORS, IMAGE_ERRORS, ["IDEMPOTENCY_KEY_REUSED"], DOCUMENT_ERRORS),
     example: { json: { sessionId: "s-1", frontSideImageBase: IMAGE } },
   },

@@ -83,6 +83,16 @@ export const IMAGE_ERRORS = ["INVALID_IMAGE", "UNSUPPORTED_FORMAT", "IMAGE_TOO_L
 /** The document pipeline's refusals (lib/inference/document). */
 export const DOCUMENT_ERRORS = DOCUMENT_ERROR_CODES satisfies readonly ApiErrorCode[];
 
+/**
+ * The Idempotency-Key header of the operations that store a verification, and the answer header
+ * of a replay. The vendor-shaped ones take it as Vigil's addition: their vendors have none.
+ */
+export const IDEMPOTENCY_HEADER = {
+  name: "Idempotency-Key",
+  description: "Repeating a request with the same key and body answers the first result (`Idempotent-Replayed: true`) and stores nothing; another body is 409 IDEMPOTENCY_KEY_REUSED. At most 200 characters.",
+};
+export const REPLAYED_HEADER = { "Idempotent-Replayed": "`true` when the answer replays an earlier request with the same Idempotency-Key; nothing was written." };
+
 /** The codes of several sets, once each. */
 export function errorsOf(...sets: ReadonlyArray<readonly ApiErrorCode[]>): ApiErrorCode[] {
   return [...new Set(sets.flat())];

@@ -78,6 +78,30 @@ export async function countRecords(handle: DatabaseHandle): Promise<{ verificati
   return { verifications: await one("verifications"), images: await one("images"), cases: await one("review_cases") };
 }
 
+/**
+ * The Idempotency-Key contract of an endpoint that stores a verification, through `send`
+ * (which sends the given key with one request body, or with another body when `other`): the
+ * first request stores one record; a repeat answers the same record with
+ * `Idempotent-Replayed: true` and stores nothing; another body under the key is refused and
+ * stores nothing. Returns the three answers, the refusal for the caller to check in its shape.
+ */
+export async function checkIdempotency(
+  handle: DatabaseHandle,
+  send: (key: string, other: boolean) => Promise<Response>,
+): Promise<{ first: Response; replay: Response; refusal: Response }> {
+  const key = `retry-${randomBytes(6).toString("hex")}`;
+  const before = await countRecords(handle);
+  const first = await send(key, false);
+  if (first.status !== 200 && first.status !== 201) throw new Error(`the first request answered ${first.status}: ${await first.text()}`);
+  const stored = await countRecords(handle);
+  if (stored.verifications !== before.verifications + 1) throw new Error(`the first request stored ${stored.verifications - before.verifications} records`);
+  const replay = await send(key, false);
+  const refusal = await send(key, true);
+  const after = await countRecords(handle);
+  if (JSON.stringify(after) !== JSON.stringify(stored)) throw new Error(`a replay or a refusal wrote rows: ${JSON.stringify(stored)} -> ${JSON.stringify(after)}`);
+  return { first, replay, refusal };
+}
+
 /** Inputs every endpoint must refuse, shared by the API tests. */
 export interface BadInputs {
   /** A key of the test project, already revoked. */

@@ -1,7 +1,7 @@
 import { authenticateApiKey } from "@/lib/auth/api-keys";
 import { kairosCredentials, kairosRoute, parseBiometricVerificationRequest, runBiometricVerification } from "@/lib/compat/kairos";
 import { readBody } from "@/lib/http/body";
-import { getServices } from "@/lib/http/context";
+import { getServices, idempotencyKeyOf, verificationHeaders } from "@/lib/http/context";
 
 export const dynamic = "force-dynamic";
 
@@ -12,6 +12,6 @@ export const POST = kairosRoute(async (request, requestId) => {
   const { appId, appKey } = kairosCredentials(request);
   const caller = await authenticateApiKey(db, appKey, { projectSlug: appId, scope: "verify" });
   const input = parseBiometricVerificationRequest(await readBody(request, ["form"]));
-  const { record, body } = await runBiometricVerification(db, store, caller, input, { requestId, requestedAt });
-  return Response.json(body, { headers: { "x-verification-id": record.id } });
+  const { record, replayed, body } = await runBiometricVerification(db, store, caller, input, { requestId, requestedAt, idempotencyKey: idempotencyKeyOf(request) });
+  return Response.json(body, { headers: verificationHeaders(record, replayed) });
 });

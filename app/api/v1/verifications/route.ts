@@ -3,7 +3,7 @@ import type { SQL } from "drizzle-orm";
 import { verifications } from "@/db/schema";
 import { actorOf, authenticateApiKey, callerFields, requireScope } from "@/lib/auth/api-keys";
 import { readBody } from "@/lib/http/body";
-import { apiKeyOf, getServices, originOf } from "@/lib/http/context";
+import { apiKeyOf, getServices, idempotencyKeyOf, originOf } from "@/lib/http/context";
 import { nativeRoute, parseInput } from "@/lib/http/native";
 import { runDocumentVerification } from "@/lib/verification/document";
 import { parseVerificationRequest, verificationListQuerySchema } from "@/lib/verification/native-input";
@@ -22,7 +22,7 @@ export const POST = nativeRoute(async (request, requestId) => {
   const caller = await authenticateApiKey(db, apiKeyOf(request));
   const input = parseVerificationRequest(await readBody(request));
   requireScope(caller, input.kind === "document" ? "documents" : "verify");
-  const idempotencyKey = request.headers.get("idempotency-key")?.slice(0, 200) || null;
+  const idempotencyKey = idempotencyKeyOf(request);
   const common = { ...callerFields(caller), source: "native" as const, requestId, idempotencyKey, externalRef: input.externalRef };
   const { record, replayed } =
     input.kind === "document"

@@ -1,7 +1,7 @@
 import { authenticateApiKey } from "@/lib/auth/api-keys";
 import { parsePassiveLivenessRequest, runPassiveLiveness, sfxCredentials, sfxRoute } from "@/lib/compat/sfx";
 import { readBody } from "@/lib/http/body";
-import { getServices } from "@/lib/http/context";
+import { getServices, idempotencyKeyOf, verificationHeaders } from "@/lib/http/context";
 
 export const dynamic = "force-dynamic";
 
@@ -11,6 +11,6 @@ export const POST = sfxRoute(async (request, requestId, echo) => {
   const { userId, apiKey } = sfxCredentials(request);
   const caller = await authenticateApiKey(db, apiKey, { projectSlug: userId, scope: "verify" });
   const input = parsePassiveLivenessRequest(await readBody(request, ["json"]), echo);
-  const { record, body } = await runPassiveLiveness(db, store, caller, input, requestId);
-  return Response.json(body, { headers: { "x-verification-id": record.id } });
+  const { record, replayed, body } = await runPassiveLiveness(db, store, caller, input, requestId, idempotencyKeyOf(request));
+  return Response.json(body, { headers: verificationHeaders(record, replayed) });
 });

@@ -1,7 +1,7 @@
 import { authenticateApiKey } from "@/lib/auth/api-keys";
 import { compareWithLiveness, parseCompareWithLivenessRequest, verifikRoute } from "@/lib/compat/verifik";
 import { readBody } from "@/lib/http/body";
-import { bearerToken, getServices } from "@/lib/http/context";
+import { bearerToken, getServices, idempotencyKeyOf, verificationHeaders } from "@/lib/http/context";
 
 export const dynamic = "force-dynamic";
 
@@ -10,6 +10,6 @@ export const POST = verifikRoute(async (request, requestId) => {
   const { db, store } = await getServices();
   const caller = await authenticateApiKey(db, bearerToken(request), { scope: "verify" });
   const input = parseCompareWithLivenessRequest(await readBody(request, ["json"]));
-  const { record, body } = await compareWithLiveness(db, store, caller, input, requestId);
-  return Response.json(body, { headers: { "x-verification-id": record.id } });
+  const { record, replayed, body } = await compareWithLiveness(db, store, caller, input, requestId, idempotencyKeyOf(request));
+  return Response.json(body, { headers: verificationHeaders(record, replayed) });
 });

@@ -1,7 +1,7 @@
 import { authenticateApiKey } from "@/lib/auth/api-keys";
 import { basicCredentials, documentLivenessRoute, parseDocumentLivenessRequest, runDocumentLiveness } from "@/lib/compat/document-liveness";
 import { readBody } from "@/lib/http/body";
-import { getServices } from "@/lib/http/context";
+import { getServices, idempotencyKeyOf, verificationHeaders } from "@/lib/http/context";
 
 export const dynamic = "force-dynamic";
 
@@ -11,6 +11,6 @@ export const POST = documentLivenessRoute(async (request, requestId, echo) => {
   const { user, password } = basicCredentials(request);
   const caller = await authenticateApiKey(db, password, { projectSlug: user || null, scope: "documents" });
   const input = parseDocumentLivenessRequest(await readBody(request, ["json"]), echo);
-  const { record, body } = await runDocumentLiveness(db, store, caller, input, requestId);
-  return Response.json(body, { headers: { "x-verification-id": record.id } });
+  const { record, replayed, body } = await runDocumentLiveness(db, store, caller, input, requestId, idempotencyKeyOf(request));
+  return Response.json(body, { headers: verificationHeaders(record, replayed) });
 });
