@@ -24,7 +24,8 @@ export interface EnrollPhotoLimits {
 }
 
 export interface EnrollPhotoProblem {
-  code: string;
+  /** Codes of lib/errors.ts, so the server action can throw the problem as an AppError. */
+  code: "INVALID_REQUEST" | "INVALID_IMAGE" | "IMAGE_TOO_LARGE" | "UNSUPPORTED_FORMAT" | "BODY_TOO_LARGE";
   message: string;
   /** The photo the problem is about, or null when it is about the set. */
   index: number | null;
