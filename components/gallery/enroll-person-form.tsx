@@ -91,10 +91,12 @@ export function EnrollPersonForm(props: {
         </div>
         {props.collections.length > 0 ? (
           <fieldset style={{ border: 0, padding: 0, margin: 0 }}>
-            <legend className="small">Collections</legend>
+            <legend className="small muted" style={{ padding: 0, marginBottom: 6 }}>
+              Collections
+            </legend>
             <div className="buttons">
               {props.collections.map((c) => (
-                <label key={c.id} style={{ display: "inline-flex", gap: 6, alignItems: "center" }}>
+                <label key={c.id} className="check">
                   <input type="checkbox" name="collections" value={c.id} defaultChecked={c.id === props.selectedCollection} />
                   {c.name}
                 </label>
