@@ -1,10 +1,14 @@
 import Link from "next/link";
 import { ProjectPicker } from "@/components/admin/project-picker";
+import { CreateCollectionForm } from "@/components/gallery/create-collection-form";
+import { EnrollPersonForm } from "@/components/gallery/enroll-person-form";
 import styles from "@/components/gallery/gallery.module.css";
 import { getDb } from "@/db/client";
 import { requirePageUser } from "@/lib/auth/guard";
+import { getEnv } from "@/lib/env";
 import { listCollections } from "@/lib/search/collections";
-import { listPersons } from "@/lib/search/persons";
+import { enrollUploadBytes } from "@/lib/search/enroll-photos";
+import { MAX_IMAGES_PER_REQUEST, listPersons } from "@/lib/search/persons";
 import { imageUrlPath } from "@/lib/storage";
 import { listPolicyProjects } from "@/lib/thresholds/policies";
 
@@ -23,6 +27,8 @@ function one(value: string | string[] | undefined): string | undefined {
 /**
  * The enrolled persons of a project (the 1:N search gallery): its collections with their
  * sizes, and the persons newest first, optionally of one collection, with a face thumbnail.
+ * Admins also create collections and enroll persons here (the API's `search` scope, which
+ * only admins can hand out on a key); reviewers only look.
  */
 export default async function GalleryPage({ searchParams }: { searchParams: Promise<Record<keyof Params, string | string[] | undefined>> }) {
   const user = await requirePageUser("/gallery");
@@ -44,6 +50,8 @@ export default async function GalleryPage({ searchParams }: { searchParams: Prom
   const before = one(params.before);
   const page = await listPersons(db, { projectId: project.id, collection: collection?.id ?? null, limit: PAGE_SIZE, before: before ?? null });
   const deleted = one(params.deleted) === "1";
+  const isAdmin = user.role === "admin";
+  const env = getEnv();
   const href = (extra: Record<string, string | undefined>) => {
     const query = new URLSearchParams(Object.entries({ project: project.slug, ...extra }).filter((e): e is [string, string] => !!e[1]));
     return `/gallery?${query}`;
@@ -97,7 +105,20 @@ export default async function GalleryPage({ searchParams }: { searchParams: Prom
             </tbody>
           </table>
         )}
+        {isAdmin ? <CreateCollectionForm projectId={project.id} /> : null}
       </section>
+
+      {isAdmin ? (
+        <section className="panel">
+          <EnrollPersonForm
+            projectId={project.id}
+            projectSlug={project.slug}
+            collections={collections.map((c) => ({ id: c.id, name: c.name }))}
+            selectedCollection={collection?.id ?? null}
+            limits={{ maxImages: MAX_IMAGES_PER_REQUEST, maxImageBytes: env.VIGIL_MAX_IMAGE_BYTES, maxTotalBytes: enrollUploadBytes(env.VIGIL_MAX_BODY_BYTES) }}
+          />
+        </section>
+      ) : null}
 
       <section className="panel" aria-labelledby="persons-heading">
         <div className={styles.sectionHead}>
@@ -109,7 +130,13 @@ export default async function GalleryPage({ searchParams }: { searchParams: Prom
           ) : null}
         </div>
         {page.persons.length === 0 ? (
-          <p className="muted">{before ? "No older persons." : "Nobody is enrolled here yet. Enroll persons through the API (POST /api/v1/persons)."}</p>
+          <p className="muted">
+            {before
+              ? "No older persons."
+              : isAdmin
+                ? "Nobody is enrolled here yet. Enroll a person above, or through the API (POST /api/v1/persons)."
+                : "Nobody is enrolled here yet. Admins enroll persons here or through the API (POST /api/v1/persons)."}
+          </p>
         ) : (
           <table data-testid="gallery-persons">
             <thead>
