@@ -412,6 +412,20 @@ describe.each(backends)("webhooks on $name", ({ open, skip }) => {
     expect(receiver.hitsOf(deliveryId)).toHaveLength(2);
   });
 
+  it.skipIf(skip)("restart: a claim that comes back after stop() is handed back unsent, its attempt not counted", async () => {
+    // What a dispatcher does when stop() is called while its claim's query runs (the claim can
+    // find the very delivery stop() has just put back): it settles it as released.
+    const { endpoint: hook } = await endpoint("/released");
+    const { deliveryId } = await sendTestEvent(db, { endpointId: hook.id, actor: admin });
+    const [claim] = await claimDueDeliveries(db, { limit: 10, leaseSeconds: 600 });
+    expect(claim.id).toBe(deliveryId);
+    expect(await settleAttempt(db, claim, { kind: "released" }, { retryBaseSeconds: 1, maxAttempts: 8 })).toBe("pending");
+    expect(await delivery(deliveryId)).toMatchObject({ status: "pending", attempts: 0, leaseUntil: null });
+    expect(receiver.hitsOf(deliveryId)).toEqual([]);
+    dispatch();
+    expect(await deliveredRow(deliveryId)).toMatchObject({ attempts: 1, lastStatusCode: 200 });
+  });
+
   it.skipIf(skip)("two dispatchers on one database never send a delivery twice", async () => {
     const { endpoint: hook, secret } = await endpoint("/many");
     receiver.delayMs = 15;

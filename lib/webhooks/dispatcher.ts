@@ -168,7 +168,10 @@ export function startWebhookDispatcher(db: Database, options: DispatcherOptions)
   };
 
   const deliver = async (delivery: ClaimedDelivery) => {
-    const outcome = stopping.signal.aborted ? ({ kind: "interrupted" } as const) : await sendDelivery(options.secretKey, delivery, { timeoutMs, signal: stopping.signal });
+    // A claim that came back after stop() was called is handed back unsent: stop() may have
+    // been called while the claim's query ran, and the delivery it finds may be one stop() has
+    // just put back.
+    const outcome = stopping.signal.aborted ? ({ kind: "released" } as const) : await sendDelivery(options.secretKey, delivery, { timeoutMs, signal: stopping.signal });
     try {
       await settleAttempt(db, delivery, outcome, policy);
     } catch (error) {

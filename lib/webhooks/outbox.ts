@@ -116,7 +116,12 @@ export type AttemptOutcome =
   | { kind: "delivered"; statusCode: number }
   | { kind: "failed"; statusCode: number | null; error: string }
   /** The dispatcher stopped mid-send: due again at once, for this or another instance. */
-  | { kind: "interrupted" };
+  | { kind: "interrupted" }
+  /**
+   * Claimed but never sent: the dispatcher was told to stop while its claim was under way. Due
+   * again at once, and the claim's attempt is taken back, since no receiver saw it.
+   */
+  | { kind: "released" };
 
 /**
  * Settles one attempt: delivered on a 2xx; otherwise pending again after the retry delay, or
@@ -137,6 +142,9 @@ export async function settleAttempt(
   } else if (outcome.kind === "interrupted") {
     status = "pending";
     fields = { status, nextAttemptAt: sql`now()`, leaseUntil: null, lastError: "interrupted: the dispatcher stopped during the send" };
+  } else if (outcome.kind === "released") {
+    status = "pending";
+    fields = { status, nextAttemptAt: sql`now()`, leaseUntil: null, attempts: claim.attempts - 1 };
   } else if (claim.attempts >= policy.maxAttempts) {
     status = "failed";
     fields = { status, nextAttemptAt: null, leaseUntil: null, lastStatusCode: outcome.statusCode, lastError: outcome.error };
