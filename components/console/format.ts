@@ -32,3 +32,8 @@ export function isTypingOrModified(event: KeyboardEvent): boolean {
   if (!target) return false;
   return target.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName);
 }
+
+/** A file size for people: "3.2 MB" (MiB, as the limits are set). */
+export function formatMegabytes(bytes: number): string {
+  return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
+}

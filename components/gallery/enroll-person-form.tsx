@@ -1,16 +1,15 @@
 "use client";
 
 import { unstable_rethrow, useRouter } from "next/navigation";
-import { useEffect, useId, useRef, useState } from "react";
+import { useId, useRef, useState } from "react";
 import { enrollPersonAction } from "@/app/(console)/gallery/actions";
 import { ActionError, actionErrorText, useActionRunner } from "@/components/console/action-runner";
+import { useSecondsSince } from "@/components/console/elapsed";
+import { formatMegabytes } from "@/components/console/format";
 import type { ActionResult } from "@/lib/http/action";
 import type { EnrollPhotoLimits } from "@/lib/search/enroll-photos";
-import { ENROLL_PHOTO_TYPES, checkEnrollPhotos } from "@/lib/search/enroll-photos";
-
-function megabytes(bytes: number): string {
-  return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
-}
+import { PHOTO_TYPES } from "@/lib/photo-files";
+import { checkEnrollPhotos } from "@/lib/search/enroll-photos";
 
 /**
  * Calls the server action; a failure before the server answered (connection lost, upload
@@ -113,7 +112,7 @@ export function EnrollPersonForm(props: {
             name="photos"
             type="file"
             multiple
-            accept={ENROLL_PHOTO_TYPES.join(",")}
+            accept={PHOTO_TYPES.join(",")}
             aria-describedby={`${id}-photos-hint`}
             aria-invalid={clientError ? true : undefined}
             onChange={(e) => {
@@ -125,14 +124,14 @@ export function EnrollPersonForm(props: {
           />
         </label>
         <p id={`${id}-photos-hint`} className="muted small" style={{ margin: 0 }}>
-          1 to {props.limits.maxImages} photos of the same person, one face in each: JPEG, PNG or WebP, up to {megabytes(props.limits.maxImageBytes)} each and{" "}
-          {megabytes(props.limits.maxTotalBytes)} in all.
+          1 to {props.limits.maxImages} photos of the same person, one face in each: JPEG, PNG or WebP, up to {formatMegabytes(props.limits.maxImageBytes)} each and{" "}
+          {formatMegabytes(props.limits.maxTotalBytes)} in all.
         </p>
         {photos.length > 0 ? (
           <ul className="small" data-testid="enroll-photos" style={{ margin: 0 }}>
             {photos.map((p, i) => (
               <li key={`${i}-${p.name}`}>
-                images[{i}]: {p.name} · {megabytes(p.size)}
+                images[{i}]: {p.name} · {formatMegabytes(p.size)}
               </li>
             ))}
           </ul>
@@ -155,16 +154,11 @@ export function EnrollPersonForm(props: {
  * and the seconds are counted.
  */
 function EnrollProgress({ bytes, photos, startedAt }: { bytes: number; photos: number; startedAt: number }) {
-  const [now, setNow] = useState(startedAt);
-  useEffect(() => {
-    const timer = window.setInterval(() => setNow(Date.now()), 250);
-    return () => window.clearInterval(timer);
-  }, []);
-  const seconds = Math.max(0, Math.floor((now - startedAt) / 1000));
+  const seconds = useSecondsSince(startedAt);
   return (
     <div className="notice" data-testid="enroll-progress" style={{ marginTop: 12, display: "grid", gap: 6 }}>
       <p role="status" style={{ margin: 0 }}>
-        Uploading {photos === 1 ? "1 photo" : `${photos} photos`} ({megabytes(bytes)}), then finding and reading the face in each on the server…
+        Uploading {photos === 1 ? "1 photo" : `${photos} photos`} ({formatMegabytes(bytes)}), then finding and reading the face in each on the server…
       </p>
       <progress aria-label="Enrollment in progress" style={{ width: "100%" }} />
       <p className="muted small" style={{ margin: 0 }}>

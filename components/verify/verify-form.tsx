@@ -5,6 +5,9 @@ import { startTransition, useActionState, useEffect, useId, useRef, useState } f
 import type { CSSProperties, ChangeEvent, FormEvent, RefObject } from "react";
 import type { VerifyFormState } from "@/app/(console)/verify/actions";
 import { runVerificationAction } from "@/app/(console)/verify/actions";
+import { useSecondsSince } from "@/components/console/elapsed";
+import { formatMegabytes } from "@/components/console/format";
+import { PHOTO_TYPES, photoTypeProblem } from "@/lib/photo-files";
 
 type VerificationType = "face_match_liveness" | "face_match" | "selfie_liveness" | "document_selfie";
 type Slot = "selfie" | "reference";
@@ -19,25 +22,6 @@ const TYPES: ReadonlyArray<{ value: VerificationType; label: string }> = [
 
 /** How the server names each image in its messages (the verification service's `naming`). */
 const IMAGE_NAME: Record<Slot, string> = { selfie: "selfie", reference: "reference[0]" };
-const ACCEPTED = ["image/jpeg", "image/png", "image/webp"];
-/**
- * Formats the server recognises and refuses, by the browser's MIME type, named as
- * lib/inference/image.ts names them. Other types are left to the server, which reads the bytes.
- */
-const REFUSED: Record<string, string> = {
-  "image/gif": "GIF",
-  "image/tiff": "TIFF",
-  "image/bmp": "BMP",
-  "image/heic": "HEIF",
-  "image/heif": "HEIF",
-  "image/avif": "AVIF",
-  "application/pdf": "PDF",
-  "image/svg+xml": "SVG",
-};
-
-function formatMegabytes(bytes: number): string {
-  return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
-}
 
 /**
  * The checks the server would make first, with its codes and wording (native-input.ts,
@@ -53,12 +37,7 @@ function checkFile(slot: Slot, file: File | null, required: boolean, maxBytes: n
   }
   if (file.size > maxBytes) return { code: "IMAGE_TOO_LARGE", message: `${name}: The image is larger than ${maxBytes} bytes.` };
   if (file.size === 0) return { code: "INVALID_IMAGE", message: `${name}: The data is not an image.` };
-  const refused = REFUSED[file.type];
-  if (refused) return { code: "UNSUPPORTED_FORMAT", message: `${name}: ${refused} images are not supported; send JPEG, PNG or WebP.` };
-  if (file.type && !file.type.startsWith("image/") && file.type !== "application/octet-stream") {
-    return { code: "INVALID_IMAGE", message: `${name}: The data is not an image.` };
-  }
-  return null;
+  return photoTypeProblem(name, file.type);
 }
 
 /** Which input an error is about, from the image or field name the server puts first. */
@@ -216,12 +195,7 @@ export function VerifyForm({ projects, maxImageBytes }: { projects: Array<{ id: 
  * both steps as in flight together and counts the seconds.
  */
 function Progress({ bytes, startedAt }: { bytes: number; startedAt: number }) {
-  const [now, setNow] = useState(startedAt);
-  useEffect(() => {
-    const timer = window.setInterval(() => setNow(Date.now()), 250);
-    return () => window.clearInterval(timer);
-  }, []);
-  const seconds = Math.max(0, Math.floor((now - startedAt) / 1000));
+  const seconds = useSecondsSince(startedAt);
   return (
     <section aria-label="Progress" style={styles.progress}>
       <p role="status" style={{ margin: 0 }}>
@@ -258,7 +232,7 @@ function PhotoInput(props: {
           ref={props.inputRef}
           name={props.slot}
           type="file"
-          accept={ACCEPTED.join(",")}
+          accept={PHOTO_TYPES.join(",")}
           onChange={props.onChange}
           disabled={props.disabled}
           aria-invalid={props.invalid || undefined}

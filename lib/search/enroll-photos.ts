@@ -7,6 +7,8 @@
  * caller read the same message. Pure: no server-only, no Next.js.
  */
 
+import { photoTypeProblem } from "@/lib/photo-files";
+
 /** What the browser and the server both know about an uploaded file before reading it. */
 export interface PhotoFacts {
   size: number;
@@ -30,24 +32,6 @@ export interface EnrollPhotoProblem {
   /** The photo the problem is about, or null when it is about the set. */
   index: number | null;
 }
-
-/** Types the browser accepts in the file picker: what the inference reads (lib/inference/image.ts). */
-export const ENROLL_PHOTO_TYPES = ["image/jpeg", "image/png", "image/webp"] as const;
-
-/**
- * Formats the server recognises and refuses, by the browser's MIME type, named as
- * lib/inference/image.ts names them. Other types are left to the server, which reads the bytes.
- */
-const REFUSED: Record<string, string> = {
-  "image/gif": "GIF",
-  "image/tiff": "TIFF",
-  "image/bmp": "BMP",
-  "image/heic": "HEIF",
-  "image/heif": "HEIF",
-  "image/avif": "AVIF",
-  "application/pdf": "PDF",
-  "image/svg+xml": "SVG",
-};
 
 /** `serverActions.bodySizeLimit` in next.config.ts ("32mb"; Next.js reads "mb" as MiB). */
 export const SERVER_ACTION_BODY_BYTES = 32 * 1024 * 1024;
@@ -78,12 +62,8 @@ export function checkEnrollPhotos(photos: readonly PhotoFacts[], limits: EnrollP
     const name = `images[${index}]`;
     if (photo.size === 0) return { code: "INVALID_IMAGE", message: `${name}: The image is empty.`, index };
     if (photo.size > limits.maxImageBytes) return { code: "IMAGE_TOO_LARGE", message: `${name}: The image is larger than ${limits.maxImageBytes} bytes.`, index };
-    const refused = REFUSED[photo.type];
-    if (refused) return { code: "UNSUPPORTED_FORMAT", message: `${name}: ${refused} images are not supported; send JPEG, PNG or WebP.`, index };
-    // application/octet-stream: some systems send photos untyped; the server reads the bytes.
-    if (photo.type && !photo.type.startsWith("image/") && photo.type !== "application/octet-stream") {
-      return { code: "INVALID_IMAGE", message: `${name}: The data is not an image.`, index };
-    }
+    const problem = photoTypeProblem(name, photo.type);
+    if (problem) return { ...problem, index };
   }
   const total = photos.reduce((sum, p) => sum + p.size, 0);
   if (total > limits.maxTotalBytes) {
