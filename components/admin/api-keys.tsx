@@ -3,7 +3,7 @@
 import { useRouter } from "next/navigation";
 import { useState, useTransition } from "react";
 import { createKeyAction, revokeKeyAction } from "@/app/(console)/admin/keys/actions";
-import { ActionError, useActionRunner } from "@/components/console/action-runner";
+import { ActionError, actionErrorText, useActionRunner } from "@/components/console/action-runner";
 
 const SCOPES = ["verify", "documents", "search"] as const;
 
@@ -23,7 +23,7 @@ export function CreateKeyForm({ projects }: { projects: Array<{ id: string; slug
         e.preventDefault();
         startTransition(async () => {
           const r = await createKeyAction({ projectId, name, scopes, quota: quota ? Number(quota) : null });
-          if (!r.ok) setResult({ tone: "error", text: `${r.error.message} (${r.error.code})` });
+          if (!r.ok) setResult({ tone: "error", text: actionErrorText(r.error) });
           else {
             setResult({ tone: "info", text: `New key (shown once, copy it now): ${r.data.secret}` });
             setName("");

@@ -2,6 +2,7 @@
 
 import { useState, useTransition } from "react";
 import { createUserAction } from "@/app/(console)/admin/users/actions";
+import { actionErrorText } from "@/components/console/action-runner";
 
 /** Creates a user; the generated password is shown once, to hand over by a safe channel. */
 export function CreateUserForm() {
@@ -16,7 +17,7 @@ export function CreateUserForm() {
         e.preventDefault();
         startTransition(async () => {
           const r = await createUserAction({ email, role });
-          if (!r.ok) setResult({ tone: "error", text: `${r.error.message} (${r.error.code})` });
+          if (!r.ok) setResult({ tone: "error", text: actionErrorText(r.error) });
           else {
             setResult({ tone: "info", text: `Created ${r.data.email}. Password (shown once): ${r.data.password}` });
             setEmail("");

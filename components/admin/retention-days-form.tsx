@@ -3,6 +3,7 @@
 import { useRouter } from "next/navigation";
 import { useState, useTransition } from "react";
 import { setRetentionDaysAction } from "@/app/(console)/admin/retention/actions";
+import { actionErrorText } from "@/components/console/action-runner";
 
 /** A project's image retention in days (1-3650), saved in place. */
 export function RetentionDaysForm({ projectId, projectName, days }: { projectId: string; projectName: string; days: number }) {
@@ -17,7 +18,7 @@ export function RetentionDaysForm({ projectId, projectName, days }: { projectId:
         e.preventDefault();
         startTransition(async () => {
           const r = await setRetentionDaysAction({ projectId, days: Number(value) });
-          if (!r.ok) setMessage({ tone: "error", text: `${r.error.message} (${r.error.code})` });
+          if (!r.ok) setMessage({ tone: "error", text: actionErrorText(r.error) });
           else {
             setMessage(r.data.before === r.data.after ? null : { tone: "info", text: `Saved: ${r.data.before} → ${r.data.after} days.` });
             router.refresh();

@@ -5,6 +5,7 @@ import { useRouter } from "next/navigation";
 import { useEffect, useRef, useState, useTransition } from "react";
 import type { ErasurePreview } from "@/app/(console)/admin/retention/actions";
 import { eraseSubjectAction, previewErasureAction } from "@/app/(console)/admin/retention/actions";
+import { actionErrorText } from "@/components/console/action-runner";
 import type { ErasureResult } from "@/lib/retention/erase";
 
 type Mode = "externalRef" | "verificationId";
@@ -45,7 +46,7 @@ export function RetentionErasureForm({ projects }: { projects: Array<{ id: strin
           reset();
           startTransition(async () => {
             const r = await previewErasureAction(selector());
-            if (!r.ok) setError(`${r.error.message} (${r.error.code})`);
+            if (!r.ok) setError(actionErrorText(r.error));
             else setPreview(r.data);
           });
         }}
@@ -130,7 +131,7 @@ export function RetentionErasureForm({ projects }: { projects: Array<{ id: strin
               onClick={() =>
                 startTransition(async () => {
                   const r = await eraseSubjectAction(selector());
-                  if (!r.ok) setError(`${r.error.message} (${r.error.code})`);
+                  if (!r.ok) setError(actionErrorText(r.error));
                   else {
                     setResult(r.data);
                     setValue("");

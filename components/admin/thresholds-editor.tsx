@@ -3,6 +3,7 @@
 import { useRouter } from "next/navigation";
 import { useRef, useState, useTransition } from "react";
 import { backtestThresholdsAction, saveThresholdsAction } from "@/app/(console)/admin/thresholds/actions";
+import { actionErrorText } from "@/components/console/action-runner";
 import { checkLabels } from "@/components/console/format";
 import type { BacktestResult } from "@/lib/thresholds/backtest";
 import type { CheckKind, PolicyBands } from "@/lib/verification/policy";
@@ -100,7 +101,7 @@ export function ThresholdsEditor({ projectId, activeVersion, activeBands, checks
       const r = await backtestThresholdsAction({ projectId, bands, days });
       setRunning(null);
       if (!r.ok) {
-        setError(`${r.error.message} (${r.error.code})`);
+        setError(actionErrorText(r.error));
         return;
       }
       setBacktest({ key, result: r.data });
@@ -116,7 +117,7 @@ export function ThresholdsEditor({ projectId, activeVersion, activeBands, checks
       const r = await saveThresholdsAction({ projectId, bands, reason, baseVersion: activeVersion });
       setRunning(null);
       if (!r.ok) {
-        setError(`${r.error.message} (${r.error.code})`);
+        setError(actionErrorText(r.error));
         return;
       }
       setReason("");

@@ -3,6 +3,7 @@
 import { useRouter } from "next/navigation";
 import { Fragment, useEffect, useRef, useState, useTransition } from "react";
 import { rollbackThresholdsAction } from "@/app/(console)/admin/thresholds/actions";
+import { actionErrorText } from "@/components/console/action-runner";
 import { checkLabels } from "@/components/console/format";
 import type { CheckKind, PolicyBands } from "@/lib/verification/policy";
 
@@ -41,7 +42,7 @@ function RollbackForm({ projectId, toVersion, activeVersion, onDone, onCancel }:
         setError(null);
         startTransition(async () => {
           const r = await rollbackThresholdsAction({ projectId, toVersion, reason, baseVersion: activeVersion });
-          if (!r.ok) setError(`${r.error.message} (${r.error.code})`);
+          if (!r.ok) setError(actionErrorText(r.error));
           else onDone(`Rolled back: v${r.data.version} has the bands of v${toVersion}. Verifications made from now on are decided under it.`);
         });
       }}

@@ -7,6 +7,7 @@ import {
   sendWebhookTestAction,
   setWebhookEndpointEnabledAction,
 } from "@/app/(console)/admin/webhooks/actions";
+import { actionErrorText } from "@/components/console/action-runner";
 import type { ActionResult } from "@/lib/http/action";
 
 type Message = { tone: "error" | "info"; text: string; secret?: string };
@@ -19,7 +20,7 @@ export function WebhookEndpointActions({ endpointId, url, enabled }: { endpointI
   const run = <T,>(work: () => Promise<ActionResult<T>>, done: (data: T) => Message | null) =>
     startTransition(async () => {
       const r = await work();
-      setMessage(r.ok ? done(r.data) : { tone: "error", text: `${r.error.message} (${r.error.code})` });
+      setMessage(r.ok ? done(r.data) : { tone: "error", text: actionErrorText(r.error) });
     });
 
   return (

@@ -2,6 +2,7 @@
 
 import { useState, useTransition } from "react";
 import { createWebhookEndpointAction } from "@/app/(console)/admin/webhooks/actions";
+import { actionErrorText } from "@/components/console/action-runner";
 
 /** Adds an endpoint to a project; its signing secret is shown once, to configure the receiver with. */
 export function WebhookEndpointForm({ projectId, projectName, eventTypes }: { projectId: string; projectName: string; eventTypes: readonly string[] }) {
@@ -17,7 +18,7 @@ export function WebhookEndpointForm({ projectId, projectName, eventTypes }: { pr
         e.preventDefault();
         startTransition(async () => {
           const r = await createWebhookEndpointAction({ projectId, url, events });
-          if (!r.ok) setResult({ tone: "error", text: `${r.error.message} (${r.error.code})` });
+          if (!r.ok) setResult({ tone: "error", text: actionErrorText(r.error) });
           else {
             setResult({ tone: "info", text: `Added ${url} to ${projectName}. Signing secret (shown once, copy it into the receiver now):`, secret: r.data.secret });
             setUrl("");

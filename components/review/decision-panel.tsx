@@ -4,6 +4,7 @@ import { useRouter } from "next/navigation";
 import { useCallback, useEffect, useRef, useState, useTransition } from "react";
 import { decideAction, releaseAction, renewClaimAction } from "@/app/(console)/cases/[id]/actions";
 import { claimNextAction } from "@/app/(console)/queue/actions";
+import { actionErrorText } from "@/components/console/action-runner";
 import { isTypingOrModified } from "@/components/console/format";
 import { ShortcutsHelp } from "@/components/console/shortcuts-help";
 import type { ReasonCode } from "@/lib/review/reasons";
@@ -60,7 +61,7 @@ export function DecisionPanel(props: DecisionPanelProps) {
       if (result.ok) setLeaseUntil(result.data.claimExpiresAt);
       else {
         setLost(true);
-        setMessage({ tone: "error", text: `${result.error.message} (${result.error.code})` });
+        setMessage({ tone: "error", text: actionErrorText(result.error) });
       }
     }, renewEveryMs(props.claimExpiresAt));
     return () => clearInterval(timer);
@@ -69,7 +70,7 @@ export function DecisionPanel(props: DecisionPanelProps) {
   const goNext = useCallback(
     async (skip: boolean) => {
       const next = await claimNextAction({ skipCaseId: skip ? caseId : undefined });
-      if (!next.ok) setMessage({ tone: "error", text: `${next.error.message} (${next.error.code})` });
+      if (!next.ok) setMessage({ tone: "error", text: actionErrorText(next.error) });
       else if (next.data.caseId) router.push(`/cases/${next.data.caseId}`);
       else router.push("/queue?empty=1");
     },
@@ -87,7 +88,7 @@ export function DecisionPanel(props: DecisionPanelProps) {
       startTransition(async () => {
         const result = await decideAction({ caseId, decision, reasonCode: reason || null, note: note || null });
         if (!result.ok) {
-          setMessage({ tone: "error", text: `${result.error.message} (${result.error.code})` });
+          setMessage({ tone: "error", text: actionErrorText(result.error) });
           return;
         }
         setMessage({ tone: "info", text: result.data.outcome === "awaiting_confirmation" ? "Approval proposed: a second reviewer must confirm it. Opening the next case…" : "Decision saved. Opening the next case…" });
@@ -196,7 +197,7 @@ export function DecisionPanel(props: DecisionPanelProps) {
                 startTransition(async () => {
                   const result = await releaseAction(caseId);
                   if (result.ok) router.push("/queue");
-                  else setMessage({ tone: "error", text: `${result.error.message} (${result.error.code})` });
+                  else setMessage({ tone: "error", text: actionErrorText(result.error) });
                 })
               }
             >

@@ -3,6 +3,7 @@
 import Link from "next/link";
 import { useCallback, useEffect, useState, useTransition } from "react";
 import { duplicateVerdictAction } from "@/app/(console)/cases/[id]/actions";
+import { actionErrorText } from "@/components/console/action-runner";
 import { isTypingOrModified } from "@/components/console/format";
 import type { Band } from "@/lib/verification/policy";
 import type { ViewerImage } from "./case-images";
@@ -63,7 +64,7 @@ export function DuplicatePanel({ candidates, caseId, viewerName, limits, policyV
       startTransition(async () => {
         const result = await duplicateVerdictAction({ caseId, candidateId, verdict });
         if (!result.ok) {
-          setMessage(`${result.error.message} (${result.error.code})`);
+          setMessage(actionErrorText(result.error));
           return;
         }
         setMessage(null);

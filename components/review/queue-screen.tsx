@@ -5,6 +5,7 @@ import Link from "next/link";
 import { usePathname, useRouter, useSearchParams } from "next/navigation";
 import { useCallback, useEffect, useState, useTransition } from "react";
 import { claimNextAction } from "@/app/(console)/queue/actions";
+import { actionErrorText } from "@/components/console/action-runner";
 import { fetchJson } from "@/components/console/fetch-json";
 import { checkLabels, formatAge, isTypingOrModified } from "@/components/console/format";
 import { ShortcutsHelp } from "@/components/console/shortcuts-help";
@@ -55,7 +56,7 @@ export function QueueScreen({ initial, empty }: { initial: QueueView; empty: boo
   const takeNext = useCallback(() => {
     startTransition(async () => {
       const result = await claimNextAction({ filters: { check: filters.check, projectId: filters.project, band: filters.band, minAgeHours: filters.age ? Number(filters.age) : undefined } });
-      if (!result.ok) setMessage(`${result.error.message} (${result.error.code})`);
+      if (!result.ok) setMessage(actionErrorText(result.error));
       else if (result.data.caseId) router.push(`/cases/${result.data.caseId}`);
       else setMessage("The queue is empty: nothing waits for you.");
     });

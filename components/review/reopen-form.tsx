@@ -3,6 +3,7 @@
 import { useRouter } from "next/navigation";
 import { useState, useTransition } from "react";
 import { reopenAction } from "@/app/(console)/records/actions";
+import { actionErrorText } from "@/components/console/action-runner";
 
 /** Sends a decided verification back to review, with the reason recorded in the audit trail. */
 export function ReopenForm({ verificationId, rejectedByChecks }: { verificationId: string; rejectedByChecks: boolean }) {
@@ -17,7 +18,7 @@ export function ReopenForm({ verificationId, rejectedByChecks }: { verificationI
         e.preventDefault();
         startTransition(async () => {
           const result = await reopenAction({ verificationId, note });
-          if (!result.ok) setError(`${result.error.message} (${result.error.code})`);
+          if (!result.ok) setError(actionErrorText(result.error));
           else router.push(`/cases/${result.data.caseId}`);
         });
       }}
