@@ -9,7 +9,7 @@ import { screenshot, signIn, users } from "./support/fixtures";
  * a face photo; a photo without a face is refused with the API's code; reviewers see no forms.
  *
  * Runs after duplicates.spec.ts (files run in name order, one worker), which counts the demo
- * gallery's persons and collections; the person enrolled here is deleted again at the end.
+ * gallery's persons; the person and the collection made here are deleted again at the end.
  */
 
 /**
@@ -122,10 +122,10 @@ test.describe.serial("enrolling from the console", () => {
     await expect(page.getByTestId("gallery-person").filter({ hasText: personName })).toHaveCount(1);
     await expect(page.getByTestId("create-collection-form")).toHaveCount(0);
     await expect(page.getByTestId("enroll-person-form")).toHaveCount(0);
-    await expect(page.getByRole("button", { name: /Enroll person|Create collection/ })).toHaveCount(0);
+    await expect(page.getByRole("button", { name: /Enroll person|Create collection|Delete the collection/ })).toHaveCount(0);
   });
 
-  test("the admin deletes the enrolled person again, leaving the demo gallery as it was", async ({ page }) => {
+  test("the admin deletes the enrolled person and the collection again, leaving the demo gallery as it was", async ({ page }) => {
     await signIn(page, users.admin);
     await page.goto("/gallery");
     await page.getByTestId("gallery-person").filter({ hasText: personName }).getByRole("link", { name: personName }).click();
@@ -134,5 +134,14 @@ test.describe.serial("enrolling from the console", () => {
     await page.getByRole("button", { name: "Delete person" }).click();
     await page.waitForURL(/\/gallery\?.*deleted=1/);
     await expect(page.getByTestId("gallery-person").filter({ hasText: personName })).toHaveCount(0);
+
+    const collectionRow = page.getByTestId("gallery-collection").filter({ hasText: collectionName });
+    await expect(collectionRow.getByRole("cell").first()).toHaveText("0");
+    page.once("dialog", (dialog) => {
+      expect(dialog.message()).toContain(`Delete the collection ${collectionName}? It has no persons.`);
+      void dialog.accept();
+    });
+    await collectionRow.getByRole("button", { name: `Delete the collection ${collectionName}` }).click();
+    await expect(collectionRow).toHaveCount(0);
   });
 });

@@ -454,6 +454,7 @@ const ACTIONS: ActionRow[] = [
   { action: inApp("(console)/cases/[id]/actions.ts", "duplicateVerdictAction"), call: (fn) => fn({ caseId: f.caseId, candidateId: "dup_nobody", verdict: "same" }), expected: signedIn("CASE_NOT_CLAIMED") },
   { action: inApp("(console)/gallery/actions.ts", "deletePersonAction"), call: (fn) => fn({ projectId: f.a.id, personId: "per_nobody" }), expected: adminOnly("NOT_FOUND") },
   { action: inApp("(console)/gallery/actions.ts", "createCollectionAction"), call: (fn) => fn({ projectId: f.a.id, name: "made by the matrix" }), expected: adminOnly("ok") },
+  { action: inApp("(console)/gallery/actions.ts", "deleteCollectionAction"), call: (fn) => fn({ projectId: f.a.id, collectionId: "col_nobody" }), expected: adminOnly("NOT_FOUND") },
   // Without photos: a signed-in admin gets past the guard to the API's INVALID_REQUEST, before any inference.
   { action: inApp("(console)/gallery/actions.ts", "enrollPersonAction"), call: (fn) => fn(form({ projectId: f.a.id, name: "made by the matrix" })), expected: adminOnly("INVALID_REQUEST") },
   { action: inApp("(console)/queue/actions.ts", "claimNextAction"), call: (fn) => fn({ filters: { projectId: "prj_nobody" } }), expected: signedIn("ok") },

@@ -8,7 +8,7 @@ import { getEnv } from "@/lib/env";
 import { AppError } from "@/lib/errors";
 import type { ActionResult } from "@/lib/http/action";
 import { runAction } from "@/lib/http/action";
-import { createCollection } from "@/lib/search/collections";
+import { createCollection, deleteCollection } from "@/lib/search/collections";
 import { checkEnrollPhotos, enrollUploadBytes } from "@/lib/search/enroll-photos";
 import { collectionCreateSchema, personCreateSchema } from "@/lib/search/native-input";
 import { MAX_IMAGES_PER_REQUEST, createPerson, deletePerson } from "@/lib/search/persons";
@@ -24,6 +24,8 @@ import { listPolicyProjects } from "@/lib/thresholds/policies";
 const projectId = z.string().min(1).max(64);
 
 const deletePersonSchema = z.object({ projectId, personId: z.string().min(1).max(64) });
+
+const deleteCollectionSchema = z.object({ projectId, collectionId: z.string().min(1).max(64) });
 
 /** The API's body (native-input.ts) plus the project, which the API takes from the key. */
 const createCollectionSchema = collectionCreateSchema.extend({ projectId });
@@ -70,6 +72,20 @@ export async function createCollectionAction(input: unknown): Promise<ActionResu
     const collection = await createCollection(await getDb(), { projectId, name, description, actor: admin.actor });
     revalidatePath("/gallery");
     return { collectionId: collection.id, name: collection.name };
+  });
+}
+
+/**
+ * Admins only: deletes a collection, as DELETE /api/v1/collections/:id (audited
+ * `collection.deleted`); its persons stay enrolled.
+ */
+export async function deleteCollectionAction(input: unknown): Promise<ActionResult<{ collectionId: string }>> {
+  return runAction("deleteCollection", async () => {
+    const admin = await requireUser("admin");
+    const { projectId, collectionId } = deleteCollectionSchema.parse(input);
+    const collection = await deleteCollection(await getDb(), { projectId, idOrCode: collectionId, actor: admin.actor });
+    revalidatePath("/gallery");
+    return { collectionId: collection.id };
   });
 }
 

@@ -1,6 +1,7 @@
 import Link from "next/link";
 import { ProjectPicker } from "@/components/admin/project-picker";
 import { CreateCollectionForm } from "@/components/gallery/create-collection-form";
+import { DeleteCollectionButton } from "@/components/gallery/delete-collection-button";
 import { EnrollPersonForm } from "@/components/gallery/enroll-person-form";
 import styles from "@/components/gallery/gallery.module.css";
 import { getDb } from "@/db/client";
@@ -84,6 +85,11 @@ export default async function GalleryPage({ searchParams }: { searchParams: Prom
                 <th scope="col">Persons</th>
                 <th scope="col">Code</th>
                 <th scope="col">Created (UTC)</th>
+                {isAdmin ? (
+                  <th scope="col">
+                    <span className="sr-only">Actions</span>
+                  </th>
+                ) : null}
               </tr>
             </thead>
             <tbody>
@@ -100,6 +106,11 @@ export default async function GalleryPage({ searchParams }: { searchParams: Prom
                     <code className="small">{c.code}</code>
                   </td>
                   <td>{c.createdAt.toISOString().slice(0, 10)}</td>
+                  {isAdmin ? (
+                    <td>
+                      <DeleteCollectionButton projectId={project.id} projectSlug={project.slug} collectionId={c.id} name={c.name} persons={c.personCount} />
+                    </td>
+                  ) : null}
                 </tr>
               ))}
             </tbody>
