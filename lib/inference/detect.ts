@@ -69,30 +69,38 @@ interface RawDetection {
   score: number;
 }
 
-async function runPass(models: ModelSet, image: RgbImage, fill: number, tensor: Float32Array, minScore = FACE_SCORE_THRESHOLD, halfTurn = false): Promise<RawDetection[]> {
+async function runPass(models: ModelSet, image: RgbImage, fill: number, minScore = FACE_SCORE_THRESHOLD, halfTurn = false): Promise<RawDetection[]> {
   // The image, scaled to `fill` of the largest size that fits, centred on a grey canvas
   // (grey normalises to zero). `s` is image pixels per canvas pixel.
   const s = 1 / (Math.min(DET_WIDTH / image.width, DET_HEIGHT / image.height) * fill);
   const offX = (DET_WIDTH - image.width / s) / 2;
   const offY = (DET_HEIGHT - image.height / s) / 2;
-  if (!(detectorInputHolds?.image.deref() === image && detectorInputHolds.fill === fill)) {
-    warpToTensor(image, [s, 0, (0.5 - offX) * s - 0.5, 0, s, (0.5 - offY) * s - 0.5], DET_WIDTH, DET_HEIGHT, {
-      channels: [0, 1, 2],
-      mean: DET_MEAN,
-      std: DET_STD,
-      border: DET_MEAN,
-      antialias: true,
-    }, tensor);
-    detectorInputHolds = { image: new WeakRef(image), fill, halfTurn: false };
+  // This pass's own input until the model has read it: another analysis on this thread (the
+  // document warm-up runs beside face requests) may run a pass while this one awaits the model.
+  const input = idleInputs.pop() ?? { tensor: new Float32Array(3 * DET_WIDTH * DET_HEIGHT), holds: null };
+  let scores: Float32Array, boxes: Float32Array;
+  try {
+    if (!(input.holds?.image.deref() === image && input.holds.fill === fill)) {
+      warpToTensor(image, [s, 0, (0.5 - offX) * s - 0.5, 0, s, (0.5 - offY) * s - 0.5], DET_WIDTH, DET_HEIGHT, {
+        channels: [0, 1, 2],
+        mean: DET_MEAN,
+        std: DET_STD,
+        border: DET_MEAN,
+        antialias: true,
+      }, input.tensor);
+      input.holds = { image: new WeakRef(image), fill, halfTurn: false };
+    }
+    // The canvas is centred on the image, so the image turned by 180 degrees is sampled at the
+    // mirrored points: its input is this one with every plane reversed (to within rounding of
+    // the last bit of a float, where the bilinear weights are summed in the other order).
+    if (input.holds.halfTurn !== halfTurn) {
+      for (let p = 0; p < 3; p++) input.tensor.subarray(p * DET_WIDTH * DET_HEIGHT, (p + 1) * DET_WIDTH * DET_HEIGHT).reverse();
+      input.holds.halfTurn = halfTurn;
+    }
+    ({ scores, boxes } = await runModel(models.detect, input.tensor, [1, 3, DET_HEIGHT, DET_WIDTH]));
+  } finally {
+    idleInputs.push(input);
   }
-  // The canvas is centred on the image, so the image turned by 180 degrees is sampled at the
-  // mirrored points: its input is this one with every plane reversed (to within rounding of
-  // the last bit of a float, where the bilinear weights are summed in the other order).
-  if (detectorInputHolds.halfTurn !== halfTurn) {
-    for (let p = 0; p < 3; p++) tensor.subarray(p * DET_WIDTH * DET_HEIGHT, (p + 1) * DET_WIDTH * DET_HEIGHT).reverse();
-    detectorInputHolds.halfTurn = halfTurn;
-  }
-  const { scores, boxes } = await runModel(models.detect, tensor, [1, 3, DET_HEIGHT, DET_WIDTH]);
   const found: RawDetection[] = [];
   const n = scores.length / 2;
   for (let i = 0; i < n; i++) {
@@ -115,13 +123,16 @@ function clipBox(box: Box, width: number, height: number): Box | null {
   return clipped;
 }
 
-/** The detector's input buffer, reused: a thread runs one detection at a time. */
-let detectorInput: Float32Array | undefined;
 /**
- * Whose letterbox `detectorInput` holds: looking at the same image again (the other way up,
- * see runPass) reuses it.
+ * A detector input buffer and whose letterbox it holds: looking at the same image again (the
+ * other way up, see runPass) reuses it instead of resampling.
  */
-let detectorInputHolds: { image: WeakRef<RgbImage>; fill: number; halfTurn: boolean } | undefined;
+interface DetectorInput {
+  tensor: Float32Array;
+  holds: { image: WeakRef<RgbImage>; fill: number; halfTurn: boolean } | null;
+}
+/** Buffers no pass is using, last released first: one pass at a time needs one buffer. */
+const idleInputs: DetectorInput[] = [];
 
 /**
  * Finds face boxes in `image` (pixels of the working image). Runs the full-frame pass and,
@@ -131,9 +142,8 @@ let detectorInputHolds: { image: WeakRef<RgbImage>; fill: number; halfTurn: bool
  * faces are those of the image turned by 180 degrees, in its pixels, without turning it.
  */
 export async function detectBoxes(models: ModelSet, image: RgbImage, options: { fills?: readonly number[]; minScore?: number; halfTurn?: boolean } = {}): Promise<RawDetection[]> {
-  const tensor = (detectorInput ??= new Float32Array(3 * DET_WIDTH * DET_HEIGHT));
   for (const fill of options.fills ?? PASS_FILL) {
-    const found = (await runPass(models, image, fill, tensor, options.minScore, options.halfTurn))
+    const found = (await runPass(models, image, fill, options.minScore, options.halfTurn))
       .map((d) => ({ ...d, box: clipBox(d.box, image.width, image.height) }))
       .filter((d): d is RawDetection => d.box !== null);
     if (found.length > 0) return found;

@@ -10,9 +10,9 @@ import type { WorkerEvent, WorkerReply, WorkerRequest } from "./protocol";
 /**
  * An inference worker: one set of model sessions, one request at a time. Creates and warms
  * its face sessions before it says it is ready, so the first request pays for none of
- * them. The document pipeline (OpenCV's WebAssembly and its hot loops, about 0.8 s) warms
- * later, when the worker has been idle for a moment or when the first document arrives,
- * so a server's first face result does not wait for it.
+ * them. The document pipeline (OpenCV's WebAssembly and its hot loops, about 1.5-2 s, see
+ * document/warm.ts) warms later, when the worker has been idle for a moment or when the
+ * first document arrives, so a server's first face result does not wait for it.
  */
 async function warm(): Promise<number> {
   const started = performance.now();
