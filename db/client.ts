@@ -8,6 +8,7 @@ import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import { drizzle as drizzleNodePg } from "drizzle-orm/node-postgres";
 import { Pool } from "pg";
+import type { PoolClient } from "pg";
 import { getEnv } from "@/lib/env";
 import { isDatabaseUnavailable } from "./errors";
 import * as schema from "./schema";
@@ -77,7 +78,38 @@ export function createPostgresPool(url: string, max = 10): Pool {
   // listen to while the client is out: unhandled, that 'error' event ends the process. The
   // client is left unqueryable, its next query fails, and the pool drops it on release.
   pool.on("connect", (client) => client.on("error", log));
+  releaseDeadClients(pool);
   return pool;
+}
+
+/**
+ * Hands a checked-out client back to the pool as soon as its connection dies, since whoever
+ * holds it may never do so: drizzle's transaction (node-postgres session, 0.45) sends BEGIN
+ * before its try/finally, so a BEGIN that fails on a dead connection leaves the client checked
+ * out for good; each PostgreSQL restart could take one of the pool's connections away, and
+ * `pool.end()` then waits forever (lib/verification/pg-restart.test.ts hung in 3 runs of 19).
+ * The pool drops the dead client. The holder's own release, if it comes, does nothing: no
+ * query can run on that client any more anyway.
+ */
+function releaseDeadClients(pool: Pool): void {
+  const connect = pool.connect.bind(pool) as () => Promise<PoolClient>;
+  // Only the promise form is wrapped: pool.query() checks clients out with a callback and releases them itself.
+  pool.connect = ((...args: unknown[]) => {
+    if (args.length > 0) return (Pool.prototype.connect as (...a: unknown[]) => unknown).apply(pool, args);
+    return connect().then((client) => {
+      const release = client.release;
+      let released = false;
+      const onError = (error: Error) => client.release(error);
+      client.release = (error?: Error | boolean) => {
+        if (released) return;
+        released = true;
+        client.removeListener("error", onError);
+        release(error);
+      };
+      client.once("error", onError);
+      return client;
+    });
+  }) as Pool["connect"];
 }
 
 /** A PostgreSQL database at `url`, migrated. */

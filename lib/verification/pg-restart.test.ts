@@ -289,6 +289,14 @@ describe.skipIf(pgReason !== null)("PostgreSQL restarted under load", () => {
       };
       while (undelivered().length > 0 && Date.now() < deadline) await sleep(100);
       expect(undelivered(), "acknowledged records whose webhook never came").toEqual([]);
+
+      // No connection is left checked out for good: a transaction whose BEGIN met the dead
+      // connection used to keep its client (db/client.ts, releaseDeadClients), and the pool
+      // shrank by one for every such request.
+      const pool = (handle.db as unknown as { $client: { totalCount: number; idleCount: number } }).$client;
+      const settleBy = Date.now() + 5_000;
+      while (pool.totalCount - pool.idleCount > 0 && Date.now() < settleBy) await sleep(50);
+      expect(pool.totalCount - pool.idleCount, "connections still checked out once the load is over").toBe(0);
     }, 90_000);
   }
 });
