@@ -3,7 +3,7 @@
 import { useRouter } from "next/navigation";
 import { useState, useTransition } from "react";
 import { createKeyAction, revokeKeyAction } from "@/app/(console)/admin/keys/actions";
-import { ActionError, actionErrorText, useActionRunner } from "@/components/console/action-runner";
+import { actionErrorText, ConfirmedActionButton } from "@/components/console/action-runner";
 
 const SCOPES = ["verify", "documents", "search"] as const;
 
@@ -73,21 +73,12 @@ export function CreateKeyForm({ projects }: { projects: Array<{ id: string; slug
 
 export function RevokeKeyButton({ keyId, prefix }: { keyId: string; prefix: string }) {
   const router = useRouter();
-  const { error, pending, run } = useActionRunner();
   return (
-    <>
-      <button
-        type="button"
-        className="reject"
-        disabled={pending}
-        onClick={() => {
-          if (!window.confirm(`Revoke ${prefix}…? Requests with it will fail from now on.`)) return;
-          run(() => revokeKeyAction({ keyId }), () => router.refresh());
-        }}
-      >
-        Revoke
-      </button>
-      <ActionError error={error} />
-    </>
+    <ConfirmedActionButton
+      label="Revoke"
+      confirm={() => `Revoke ${prefix}…? Requests with it will fail from now on.`}
+      action={() => revokeKeyAction({ keyId })}
+      onOk={() => router.refresh()}
+    />
   );
 }

@@ -36,3 +36,38 @@ export function ActionError({ error }: { error: string | null }) {
     </p>
   ) : null;
 }
+
+/**
+ * A button that asks `confirm` (window.confirm) and, if the user agrees, runs `action` through
+ * useActionRunner: disabled while it runs, showing `pendingLabel` then, its refusal below it,
+ * `onOk` after a success. The console's destructive buttons (revoke a key, delete a person or a
+ * collection) are this with their own wording.
+ */
+export function ConfirmedActionButton<T>(props: {
+  label: string;
+  pendingLabel?: string;
+  ariaLabel?: string;
+  className?: string;
+  confirm: () => string;
+  action: () => Promise<ActionResult<T>>;
+  onOk: (data: T) => void;
+}) {
+  const { error, pending, run } = useActionRunner();
+  return (
+    <>
+      <button
+        type="button"
+        className={props.className ?? "reject"}
+        disabled={pending}
+        aria-label={props.ariaLabel}
+        onClick={() => {
+          if (!window.confirm(props.confirm())) return;
+          run(props.action, props.onOk);
+        }}
+      >
+        {pending ? (props.pendingLabel ?? props.label) : props.label}
+      </button>
+      <ActionError error={error} />
+    </>
+  );
+}
