@@ -42,6 +42,12 @@ export async function getProjectBySlug(db: Database, slug: string): Promise<Proj
   return row ?? null;
 }
 
+/** NOT_FOUND (field `projectId`) unless a project has this id: for a console form that names one. */
+export async function requireProjectId(db: Database, id: string): Promise<void> {
+  const [row] = await db.select({ id: projects.id }).from(projects).where(eq(projects.id, id)).limit(1);
+  if (!row) throw new AppError("NOT_FOUND", "No such project.", { field: "projectId" });
+}
+
 /** Creates a key; the secret is returned once and only its hash is stored. */
 export async function createApiKey(
   db: Database,

@@ -1,7 +1,8 @@
 import "server-only";
-import { asc, eq } from "drizzle-orm";
+import { asc } from "drizzle-orm";
 import type { Database } from "@/db/client";
 import { projects } from "@/db/schema";
+import { requireProjectId } from "@/lib/auth/api-keys";
 import type { ConsoleUser } from "@/lib/auth/users";
 import { getEnv } from "@/lib/env";
 import { AppError } from "@/lib/errors";
@@ -64,12 +65,11 @@ export async function runManualVerification(db: Database, store: ImageStore, inp
   assertImageFits("selfie", input.selfie.length);
   const references = needsReference && input.reference ? [input.reference] : [];
   if (references.length > 0) assertImageFits("reference[0]", references[0].length);
-  const [project] = await db.select({ id: projects.id }).from(projects).where(eq(projects.id, input.projectId)).limit(1);
-  if (!project) throw new AppError("NOT_FOUND", "No such project.", { field: "projectId" });
+  await requireProjectId(db, input.projectId);
 
   if (input.type === "document_selfie") {
     const { record } = await runDocumentVerification(db, store, {
-      projectId: project.id,
+      projectId: input.projectId,
       apiKeyId: null,
       actor: input.user.actor,
       source: "console",
@@ -82,7 +82,7 @@ export async function runManualVerification(db: Database, store: ImageStore, inp
     return record;
   }
   const { record } = await runFaceVerification(db, store, {
-    projectId: project.id,
+    projectId: input.projectId,
     apiKeyId: null,
     actor: input.user.actor,
     source: "console",

@@ -3,6 +3,7 @@
 import { revalidatePath } from "next/cache";
 import { z } from "zod";
 import { getDb } from "@/db/client";
+import { requireProjectId } from "@/lib/auth/api-keys";
 import { requireUser } from "@/lib/auth/guard";
 import { getEnv } from "@/lib/env";
 import { AppError } from "@/lib/errors";
@@ -13,7 +14,6 @@ import { checkEnrollPhotos, enrollUploadBytes } from "@/lib/search/enroll-photos
 import { collectionCreateSchema, personCreateSchema } from "@/lib/search/native-input";
 import { MAX_IMAGES_PER_REQUEST, createPerson, deletePerson } from "@/lib/search/persons";
 import { getImageStore } from "@/lib/storage";
-import { listPolicyProjects } from "@/lib/thresholds/policies";
 
 /*
  * Who may change the gallery from the console: admins. The API gates the same work behind an
@@ -46,12 +46,6 @@ function text(formData: FormData, name: string): string | undefined {
   return typeof value === "string" ? value : undefined;
 }
 
-/** NOT_FOUND unless the project exists: the API's caller always has one, the form names one. */
-async function assertProject(id: string): Promise<void> {
-  const projects = await listPolicyProjects(await getDb());
-  if (!projects.some((p) => p.id === id)) throw new AppError("NOT_FOUND", "No such project.", { field: "projectId" });
-}
-
 /** Admins only: removes an enrolled person, their faces and images (audited `person.deleted`). */
 export async function deletePersonAction(input: unknown): Promise<ActionResult<{ personId: string }>> {
   return runAction("deletePerson", async () => {
@@ -68,7 +62,7 @@ export async function createCollectionAction(input: unknown): Promise<ActionResu
   return runAction("createCollection", async () => {
     const admin = await requireUser("admin");
     const { projectId, name, description } = createCollectionSchema.parse(input);
-    await assertProject(projectId);
+    await requireProjectId(await getDb(), projectId);
     const collection = await createCollection(await getDb(), { projectId, name, description, actor: admin.actor });
     revalidatePath("/gallery");
     return { collectionId: collection.id, name: collection.name };
@@ -110,7 +104,7 @@ export async function enrollPersonAction(formData: FormData): Promise<ActionResu
     const env = getEnv();
     const problem = checkEnrollPhotos(photos, { maxImages: MAX_IMAGES_PER_REQUEST, maxImageBytes: env.VIGIL_MAX_IMAGE_BYTES, maxTotalBytes: enrollUploadBytes(env.VIGIL_MAX_BODY_BYTES) });
     if (problem) throw new AppError(problem.code, problem.message, problem.index === null ? { field: "images" } : { image: `images[${problem.index}]` });
-    await assertProject(input.projectId);
+    await requireProjectId(await getDb(), input.projectId);
     const images = await Promise.all(photos.map(async (photo) => Buffer.from(await photo.arrayBuffer())));
     const person = await createPerson(await getDb(), getImageStore(), {
       projectId: input.projectId,
