@@ -1,4 +1,5 @@
 import type { NextConfig } from "next";
+import { SERVER_ACTION_BODY_BYTES } from "./lib/photo-files";
 
 const nextConfig: NextConfig = {
   // Native addons are loaded from node_modules at run time, never bundled.
@@ -8,13 +9,8 @@ const nextConfig: NextConfig = {
   // POST clients that do not follow redirects.
   skipTrailingSlashRedirect: true,
   // forbidden() from next/navigation: a signed-in reviewer on an admin page gets a 403 page.
-  // serverActions.bodySizeLimit: /verify uploads two photos of up to VIGIL_MAX_IMAGE_BYTES
-  // (15 MiB) each in one server action; Next.js parses the whole body before the action runs.
-  // The gallery's enroll form sends up to 30 MiB of photos in all, what the API's 40 MiB JSON
-  // body (VIGIL_MAX_BODY_BYTES) carries as base64, and checks that total before uploading
-  // (lib/search/enroll-photos.ts, whose SERVER_ACTION_BODY_BYTES must follow this value). Not
-  // raised for five 15 MiB photos: the body is buffered before any action checks the session.
-  experimental: { authInterrupts: true, serverActions: { bodySizeLimit: "32mb" } },
+  // serverActions.bodySizeLimit: see lib/photo-files.ts (32 MiB: the photo forms check against it).
+  experimental: { authInterrupts: true, serverActions: { bodySizeLimit: SERVER_ACTION_BODY_BYTES } },
 };
 
 export default nextConfig;

@@ -5,6 +5,15 @@
  * Pure: no server-only, no Next.js.
  */
 
+/**
+ * The largest server-action body (next.config.ts sets `serverActions.bodySizeLimit` to it):
+ * /verify uploads two photos of up to VIGIL_MAX_IMAGE_BYTES (15 MiB) each in one action, and
+ * the gallery's enroll form checks its photos against it before uploading
+ * (lib/search/enroll-photos.ts). Next.js buffers the whole body before any action checks the
+ * session, so it is not raised to fit five 15 MiB photos.
+ */
+export const SERVER_ACTION_BODY_BYTES = 32 * 1024 * 1024;
+
 /** Types the file pickers offer: what the inference reads. */
 export const PHOTO_TYPES = ["image/jpeg", "image/png", "image/webp"] as const;
 

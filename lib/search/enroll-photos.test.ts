@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { checkEnrollPhotos, enrollUploadBytes, SERVER_ACTION_BODY_BYTES } from "./enroll-photos";
+import { SERVER_ACTION_BODY_BYTES } from "@/lib/photo-files";
+import { checkEnrollPhotos, enrollUploadBytes } from "./enroll-photos";
 
 const MiB = 1024 * 1024;
 const limits = { maxImages: 5, maxImageBytes: 15 * MiB, maxTotalBytes: 30 * MiB };

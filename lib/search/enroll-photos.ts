@@ -7,7 +7,7 @@
  * caller read the same message. Pure: no server-only, no Next.js.
  */
 
-import { photoTypeProblem } from "@/lib/photo-files";
+import { photoTypeProblem, SERVER_ACTION_BODY_BYTES } from "@/lib/photo-files";
 
 /** What the browser and the server both know about an uploaded file before reading it. */
 export interface PhotoFacts {
@@ -33,8 +33,6 @@ export interface EnrollPhotoProblem {
   index: number | null;
 }
 
-/** `serverActions.bodySizeLimit` in next.config.ts ("32mb"; Next.js reads "mb" as MiB). */
-export const SERVER_ACTION_BODY_BYTES = 32 * 1024 * 1024;
 /** Room for multipart boundaries, part headers and the form's text fields: a few KiB in practice. */
 const ACTION_BODY_HEADROOM = 2 * 1024 * 1024;
 
