@@ -8,7 +8,6 @@
  */
 import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { DatabaseHandle } from "@/db/client";
@@ -17,6 +16,7 @@ import { startTestPostgres } from "@/db/testing/postgres";
 import type { TestPostgres } from "@/db/testing/postgres";
 import { createApiKey, createProject } from "@/lib/auth/api-keys";
 import type { Role } from "@/lib/auth/users";
+import { freePort } from "@/lib/testing/ports";
 import { createUser } from "@/lib/auth/users";
 import { startTestS3Server } from "@/lib/storage/testing/s3-server";
 import type { TestS3Server } from "@/lib/storage/testing/s3-server";
@@ -24,19 +24,6 @@ import { startNginx } from "./nginx";
 import type { Nginx } from "./nginx";
 import { killServerHard, startServer, stopServer } from "./server";
 import type { Server } from "./server";
-
-/** A port that was free a moment ago on 127.0.0.1 (the OS picks it). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once("error", reject);
-    probe.listen(0, "127.0.0.1", () => {
-      const address = probe.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      probe.close(() => (port ? resolve(port) : reject(new Error("no free port"))));
-    });
-  });
-}
 
 export interface ClusterOptions {
   /** How many `next start` instances (default 2). */

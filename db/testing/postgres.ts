@@ -1,11 +1,11 @@
 import { execFile, execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { appendFile, chown, mkdtemp, readFile, rm, stat } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { Client } from "pg";
+import { freePort } from "../../lib/testing/ports";
 
 const execFileAsync = promisify(execFile);
 
@@ -97,19 +97,6 @@ async function idOf(flag: "-u" | "-g"): Promise<number> {
 async function serverAccount(): Promise<Account | null> {
   if (!isRoot()) return null;
   return { uid: await idOf("-u"), gid: await idOf("-g") };
-}
-
-/** Asks the kernel for a free port; the tiny race until the server binds is handled by retrying. */
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      server.close(() => (port ? resolve(port) : reject(new Error("could not pick a free port"))));
-    });
-  });
 }
 
 /** Runs a PostgreSQL binary as the server account, with cwd inside the temp dir it can read. */

@@ -6,9 +6,9 @@
 import { spawn } from "node:child_process";
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
+import { freePort } from "../../lib/testing/ports";
 
 export const repoRoot = resolve(__dirname, "..", "..");
 
@@ -98,20 +98,6 @@ export async function addConsoleUser(dataDir: string, user: ConsoleUserSpec): Pr
   }
 }
 
-/** A port that was free a moment ago, on the loopback interface. Never 3000: the OS picks. */
-export function findFreePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const probe = createServer();
-    probe.unref();
-    probe.on("error", fail);
-    probe.listen(0, "127.0.0.1", () => {
-      const address = probe.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      probe.close(() => (port ? done(port) : fail(new Error("no free port"))));
-    });
-  });
-}
-
 function groupAlive(pid: number): boolean {
   try {
     process.kill(-pid, 0);
@@ -169,7 +155,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   if (!existsSync(join(repoRoot, ".next", "BUILD_ID"))) {
     throw new Error("vigil e2e: no production build in .next (the global setup builds one; or run `npm run build`).");
   }
-  const port = await findFreePort();
+  const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const log = openSync(logFile, "w");
   const child = spawn("npx", ["next", "start", "-p", String(port), "-H", "127.0.0.1"], {

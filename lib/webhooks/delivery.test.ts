@@ -1,7 +1,6 @@
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { count, eq, sql } from "drizzle-orm";
@@ -17,6 +16,7 @@ import { twoPeople } from "@/lib/inference/testing/photos";
 import { claimCase, decideCase, reopenVerification } from "@/lib/review/queue";
 import { LocalImageStore } from "@/lib/storage/image-store";
 import { errorCodeOf } from "@/lib/testing/errors";
+import { freePort } from "@/lib/testing/ports";
 import type { VerificationInput } from "@/lib/verification/service";
 import { hashRequest, runFaceVerification } from "@/lib/verification/service";
 import type { DispatcherOptions, WebhookDispatcher } from "./dispatcher";
@@ -53,17 +53,6 @@ async function waitFor<T>(what: string, check: () => Promise<T | null | undefine
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await sleep(20);
   }
-}
-
-/** A port nothing listens on: bound by the OS, then released. */
-function closedPort(): Promise<number> {
-  return new Promise((done) => {
-    const probe = createServer();
-    probe.listen(0, "127.0.0.1", () => {
-      const address = probe.address();
-      probe.close(() => done(typeof address === "object" && address ? address.port : 1));
-    });
-  });
 }
 
 /** A verification (and, in the review band, its open case) written directly: the queue never reads images. */
@@ -347,7 +336,7 @@ describe.each(backends)("webhooks on $name", ({ open, skip }) => {
   });
 
   it.skipIf(skip)("records why a send failed: refused connection, no answer in time, a redirect", async () => {
-    const refused = await createEndpoint(db, secretKey, { projectId, url: `http://127.0.0.1:${await closedPort()}/gone`, events: ["review.decided"], actor: admin });
+    const refused = await createEndpoint(db, secretKey, { projectId, url: `http://127.0.0.1:${await freePort()}/gone`, events: ["review.decided"], actor: admin });
     const { endpoint: slow } = await endpoint("/slow");
     const { endpoint: moved } = await endpoint("/moved");
     receiver.answer = (path) => (path === "/slow" ? "hang" : path === "/moved" ? 302 : 200);
